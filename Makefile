@@ -1,0 +1,61 @@
+# Everything a user runs. `make run` and `make test` are the two that matter.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+MANAGE := $(BIN)/python manage.py
+
+.PHONY: help run serve test lint format schema migrate demo-user clean
+
+help:
+	@echo "make run     serve the API on http://127.0.0.1:$(PORT)/ (embedded SQLite unless configured)"
+	@echo "make test    lint, validate the OpenAPI schema and run the test suite"
+	@echo "make serve   the same API under gunicorn, DEBUG off (production-like)"
+	@echo "make schema  regenerate openapi/schema.yml after an API change"
+	@echo "make lint    ruff check and format check;  make format  fix them"
+	@echo "make clean   remove .venv and var/ (all local data)"
+
+# The virtual environment, rebuilt when a requirements file changes.
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+migrate: $(BIN)/.installed
+	$(MANAGE) migrate --no-input
+
+demo-user: migrate
+	$(MANAGE) ensure_demo_user
+
+run: demo-user
+	@echo
+	@echo "  API:         http://127.0.0.1:$(PORT)/api/"
+	@echo "  Swagger UI:  http://127.0.0.1:$(PORT)/api/docs/"
+	@echo "  Try:         curl -si http://127.0.0.1:$(PORT)/api/articles/ | grep -i '^x-db'"
+	@echo
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+serve: demo-user
+	DEBUG=$${DEBUG:-false} $(MANAGE) collectstatic --no-input --verbosity 0
+	DEBUG=$${DEBUG:-false} $(BIN)/gunicorn project.wsgi --bind 127.0.0.1:$(PORT) \
+		--worker-class gthread --workers 2 --threads 8 --access-logfile -
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+schema: $(BIN)/.installed
+	$(MANAGE) spectacular --validate --fail-on-warn --file openapi/schema.yml
+
+test: lint $(BIN)/.installed
+	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) var

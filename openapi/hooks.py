@@ -1,0 +1,93 @@
+"""Post-processing: routing response headers and error responses on every operation.
+
+Done in a hook rather than per view so no response is missed, including
+DELETE's 204 that carries no body.
+"""
+
+from __future__ import annotations
+
+from routing import reasons
+from routing.conf import routing_settings
+from routing.reporting import ALIAS_HEADER, NO_ALIAS, REASON_HEADER, TIMING_HEADER
+
+ERROR_SCHEMA = "Error"
+_HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+_UNSAFE_METHODS = {"post", "put", "patch", "delete"}
+
+
+def _headers() -> dict[str, dict]:
+    return {
+        ALIAS_HEADER: {
+            "description": "The data alias that served the request "
+            f"(`{NO_ALIAS}` when a routing override was refused and nothing ran).",
+            "schema": {"type": "string", "enum": [*routing_settings.data_aliases, NO_ALIAS]},
+        },
+        REASON_HEADER: {
+            "description": "Why the request was served there.",
+            "schema": {"type": "string", "enum": list(reasons.ALL)},
+        },
+        TIMING_HEADER: {
+            "description": 'One entry per alias that executed queries, e.g. `replica1;desc="3 queries";dur=1.20`, '
+            "then `total;dur=...` for the whole request (milliseconds).",
+            "schema": {"type": "string"},
+        },
+    }
+
+
+def _error_schema() -> dict:
+    return {
+        "type": "object",
+        "properties": {
+            "detail": {"type": "string", "description": "What went wrong and, where possible, how to fix it."},
+            "code": {"type": "string", "description": "Machine-readable error code."},
+            "allowed": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "For a refused routing override: the values that are accepted.",
+            },
+            "errors": {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                "description": "For invalid input: messages per field.",
+            },
+        },
+        "required": ["detail", "code"],
+    }
+
+
+def _error_response(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_SCHEMA}"}}},
+    }
+
+
+def _error_responses(method: str, path: str, operation: dict) -> dict[str, dict]:
+    errors = {
+        "400": "Invalid input, or a routing override that is unknown, conflicting, or names a replica for a write.",
+        "503": "A database is unavailable or not migrated; `detail` names the cause and the fix.",
+    }
+    if method in _UNSAFE_METHODS:
+        errors["401"] = "Authentication required (Basic or session)."
+        errors["403"] = "Not allowed: only the author may change or delete."
+    if "{" in path or "page" in {param.get("name") for param in operation.get("parameters", [])}:
+        errors["404"] = "No such object, or a page past the end."
+    return errors
+
+
+def document_routing(result: dict, generator, request, public) -> dict:
+    components = result.setdefault("components", {})
+    components.setdefault("headers", {}).update(_headers())
+    components.setdefault("schemas", {})[ERROR_SCHEMA] = _error_schema()
+    header_refs = {name: {"$ref": f"#/components/headers/{name}"} for name in _headers()}
+
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method not in _HTTP_METHODS:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status, description in _error_responses(method, path, operation).items():
+                responses.setdefault(status, _error_response(description))
+            for response in responses.values():
+                response.setdefault("headers", {}).update(header_refs)
+    return result

@@ -1,0 +1,36 @@
+"""The schema class: every operation documents the routing override."""
+
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+
+from routing.conf import PRIMARY, routing_settings
+from routing.overrides import HEADER_NAME, QUERY_PARAM
+from routing.policy import SAFE_METHODS
+
+
+def routing_parameters(method: str) -> list[OpenApiParameter]:
+    # Writes always run on the primary: a replica is not a value they accept.
+    values = list(routing_settings.override_values) if method in SAFE_METHODS else [PRIMARY]
+    replicas = ", ".join(f"`{replica}`" for replica in routing_settings.replicas) or "none configured"
+    description = (
+        "Which database serves this request. `primary`: every query on the primary (read-after-write). "
+        f"`replica`: let the router pick one replica (the default for safe methods). A replica alias ({replicas}): "
+        "that replica. Writes (POST, PUT, PATCH, DELETE) accept only `primary`. Any other value is a 400."
+    )
+    return [
+        OpenApiParameter(HEADER_NAME, OpenApiTypes.STR, OpenApiParameter.HEADER, enum=values, description=description),
+        OpenApiParameter(
+            QUERY_PARAM,
+            OpenApiTypes.STR,
+            OpenApiParameter.QUERY,
+            enum=values,
+            description=f"Same as the `{HEADER_NAME}` header, for clients that cannot set headers. "
+            "If both are given they must agree.",
+        ),
+    ]
+
+
+class RoutingAutoSchema(AutoSchema):
+    def get_override_parameters(self):
+        return [*super().get_override_parameters(), *routing_parameters(self.method)]

@@ -1,0 +1,193 @@
+"""Settings for the routed REST API.
+
+Configuration comes from the environment, or from the dotenv file named by
+``ENV_FILE`` (default ``.env``); real environment variables win over the file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
+
+from project.databases import configured_databases
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+ENV_FILE = Path(os.environ.get("ENV_FILE", ".env"))
+load_dotenv(ENV_FILE if ENV_FILE.is_absolute() else BASE_DIR / ENV_FILE, override=False)
+
+
+def env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    if value.strip().lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.strip().lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean; use true or false.")
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_flag("DEBUG", True)
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set in the environment when DEBUG is off.")
+    SECRET_KEY = "insecure-development-key-set-SECRET_KEY-in-production"  # noqa: S105
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+
+# Data files (SQLite databases, test databases, collected static files) live
+# in one git-ignored folder.
+VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+DATA_DIR = VAR_DIR / "data"
+TEST_DATA_DIR = VAR_DIR / "test"
+STATIC_ROOT = VAR_DIR / "static"
+# SQLite cannot create the folder of its database file, and WhiteNoise warns
+# about a missing STATIC_ROOT.
+for folder in (DATA_DIR, TEST_DATA_DIR, STATIC_ROOT):
+    folder.mkdir(parents=True, exist_ok=True)
+
+INSTALLED_APPS = [
+    # Before django.contrib.auth: its createsuperuser/changepassword write to
+    # the auth database instead of `default`.
+    "routing",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and auth: their queries belong to the request's route.
+    "routing.middleware.RoutingMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "project.urls"
+WSGI_APPLICATION = "project.wsgi.application"
+ASGI_APPLICATION = "project.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Databases and routing ------------------------------------------------------
+
+DATABASES = configured_databases(os.environ, DATA_DIR, TEST_DATA_DIR)
+DATABASE_ROUTERS = ["routing.routers.AuthRouter", "routing.routers.PrimaryReplicaRouter"]
+ROUTING_PRIMARY = "primary"
+ROUTING_REPLICAS = [alias for alias in ("replica1", "replica2") if alias in DATABASES]
+ROUTING_AUTH_DB = "auth_db"
+ROUTING_AUTH_APPS = ["auth", "contenttypes", "sessions", "admin"]
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Auth and internationalisation ------------------------------------------------
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# Static files: served by WhiteNoise, so Swagger UI works under gunicorn with
+# DEBUG off and never loads anything from a CDN.
+STATIC_URL = "static/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+if DEBUG:
+    STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+
+# REST framework and OpenAPI -------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Basic first: an anonymous write gets 401 with a WWW-Authenticate header.
+        "rest_framework.authentication.BasicAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "openapi.schema.RoutingAutoSchema",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Routed Articles API",
+    "DESCRIPTION": (
+        "Articles and comments served through database routing: writes go to `primary`, reads to one "
+        "replica per request, auth data to `auth_db`. Send `X-DB-Alias` (or `?db=`) to choose; every "
+        "response says which alias served it (`X-DB-Alias`), why (`X-DB-Route-Reason`) and what each "
+        "alias executed (`Server-Timing`)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {
+        "persistAuthorization": True,
+        "displayRequestDuration": True,
+        "showCommonExtensions": True,
+    },
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        # A custom list replaces the default one: keep the enum hook.
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "openapi.hooks.document_routing",
+    ],
+}
+
+# Demo user --------------------------------------------------------------------
+
+DEMO_USER = os.environ.get("DEMO_USER", "")
+DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.db import connections
+from django.db.backends.signals import connection_created
+
+
+class RoutingConfig(AppConfig):
+    name = "routing"
+    verbose_name = "Database routing"
+
+    def ready(self) -> None:
+        from routing import checks  # noqa: F401 - registers the system checks
+        from routing.recorder import install_recorder, on_connection_created
+
+        connection_created.connect(on_connection_created, dispatch_uid="routing.recorder")
+        # Connections opened before this app was ready never send the signal.
+        for connection in connections.all(initialized_only=True):
+            install_recorder(connection)

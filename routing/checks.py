@@ -1,0 +1,105 @@
+"""System checks: wiring mistakes are reported at start-up, not at the first request."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.checks import Error, Warning, register
+
+from routing.aliases import same_database
+from routing.conf import routing_settings
+
+AUTH_ROUTER = "routing.routers.AuthRouter"
+DATA_ROUTER = "routing.routers.PrimaryReplicaRouter"
+MIDDLEWARE = "routing.middleware.RoutingMiddleware"
+
+
+@register("routing")
+def check_aliases(app_configs=None, **kwargs):
+    errors = []
+    databases = settings.DATABASES
+    named = [("ROUTING_PRIMARY", routing_settings.primary), ("ROUTING_AUTH_DB", routing_settings.auth_db)]
+    named += [("ROUTING_REPLICAS", replica) for replica in routing_settings.replicas]
+    for setting, alias in named:
+        if alias not in databases:
+            errors.append(
+                Error(
+                    f"{setting} names {alias!r}, which is not in DATABASES.",
+                    hint=f"Add {alias!r} to DATABASES or change {setting}.",
+                    id="routing.E001",
+                )
+            )
+    if routing_settings.primary in routing_settings.replicas:
+        errors.append(
+            Error(
+                f"ROUTING_REPLICAS lists the primary {routing_settings.primary!r}.",
+                hint="Replicas are read-only copies; list only them.",
+                id="routing.E002",
+            )
+        )
+    if routing_settings.auth_db in routing_settings.data_aliases:
+        errors.append(
+            Error(
+                f"ROUTING_AUTH_DB {routing_settings.auth_db!r} is also the primary or a replica.",
+                hint="Give the auth apps an alias of their own (it may point at another database on the same server).",
+                id="routing.E003",
+            )
+        )
+    primary = databases.get(routing_settings.primary)
+    auth = databases.get(routing_settings.auth_db)
+    if primary and auth and routing_settings.primary != routing_settings.auth_db and same_database(primary, auth):
+        errors.append(
+            Error(
+                f"{routing_settings.primary!r} and {routing_settings.auth_db!r} point at the same database.",
+                hint=(
+                    "Both take migrations and would share one django_migrations table, so one alias's "
+                    "migrations would be recorded as applied on the other. Use two databases."
+                ),
+                id="routing.E004",
+            )
+        )
+    return errors
+
+
+@register("routing")
+def check_installation(app_configs=None, **kwargs):
+    warnings = []
+    routers = list(settings.DATABASE_ROUTERS)
+    if DATA_ROUTER not in routers or AUTH_ROUTER not in routers:
+        warnings.append(
+            Warning(
+                "The routing routers are not both installed.",
+                hint=f'Set DATABASE_ROUTERS = ["{AUTH_ROUTER}", "{DATA_ROUTER}"].',
+                id="routing.W001",
+            )
+        )
+    elif routers.index(AUTH_ROUTER) > routers.index(DATA_ROUTER):
+        warnings.append(
+            Warning(
+                "PrimaryReplicaRouter comes before AuthRouter, so auth models would be routed to the primary.",
+                hint=f"List {AUTH_ROUTER} first in DATABASE_ROUTERS.",
+                id="routing.W002",
+            )
+        )
+    if MIDDLEWARE not in settings.MIDDLEWARE:
+        warnings.append(
+            Warning(
+                "RoutingMiddleware is not installed: every read goes to the primary and nothing is reported.",
+                hint=f'Add "{MIDDLEWARE}" to MIDDLEWARE.',
+                id="routing.W003",
+            )
+        )
+    apps = list(settings.INSTALLED_APPS)
+    if (
+        "django.contrib.auth" in apps
+        and "routing" in apps
+        and apps.index("routing") > apps.index("django.contrib.auth")
+    ):
+        warnings.append(
+            Warning(
+                "'routing' comes after 'django.contrib.auth' in INSTALLED_APPS, so createsuperuser and "
+                "changepassword write to the 'default' database instead of ROUTING_AUTH_DB.",
+                hint="Move 'routing' above 'django.contrib.auth'.",
+                id="routing.W004",
+            )
+        )
+    return warnings

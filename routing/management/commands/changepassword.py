@@ -1,0 +1,7 @@
+from django.contrib.auth.management.commands.changepassword import Command as DjangoChangePasswordCommand
+
+from routing.management.auth_defaults import RoutedDatabaseDefault
+
+
+class Command(RoutedDatabaseDefault, DjangoChangePasswordCommand):
+    pass

@@ -1,0 +1,7 @@
+from django.contrib.auth.management.commands.createsuperuser import Command as DjangoCreateSuperuserCommand
+
+from routing.management.auth_defaults import RoutedDatabaseDefault
+
+
+class Command(RoutedDatabaseDefault, DjangoCreateSuperuserCommand):
+    pass

@@ -1,0 +1,26 @@
+"""The values of the ``X-DB-Route-Reason`` response header.
+
+They are part of the HTTP contract: clients and dashboards match on them.
+"""
+
+HEADER = "header"  # the client sent X-DB-Alias
+QUERY_PARAM = "query-param"  # the client sent ?db=
+UNSAFE_METHOD = "unsafe-method"  # POST, PUT, PATCH, DELETE: pinned to the primary
+REPLICA_PICK = "replica-pick"  # a safe request: the router chose one replica
+NO_REPLICAS = "no-replicas"  # a safe request, but no replica is configured
+PINNED = "pinned"  # code pinned its queries with routing.pinning.pin()
+ATOMIC = "atomic"  # reads inside transaction.atomic() on the primary
+WRITE = "write"  # a safe request whose only data queries were writes
+OVERRIDE_REJECTED = "override-rejected"  # the override was refused; nothing ran
+
+ALL = (
+    HEADER,
+    QUERY_PARAM,
+    UNSAFE_METHOD,
+    REPLICA_PICK,
+    NO_REPLICAS,
+    PINNED,
+    ATOMIC,
+    WRITE,
+    OVERRIDE_REJECTED,
+)

@@ -1,0 +1,79 @@
+"""Database routers.
+
+Install both, auth first::
+
+    DATABASE_ROUTERS = ["routing.routers.AuthRouter", "routing.routers.PrimaryReplicaRouter"]
+
+Neither follows the ``instance`` hint Django passes for related objects: an
+article's author lives on ``auth_db``, and following the author's database
+would send the article's writes there.
+"""
+
+from __future__ import annotations
+
+from django.db import connections
+
+from routing import reasons
+from routing.conf import routing_settings
+from routing.state import current_route
+
+
+class AuthRouter:
+    """Every model of ``ROUTING_AUTH_APPS`` reads, writes and migrates on ``ROUTING_AUTH_DB``."""
+
+    def _owns(self, model_or_obj) -> bool:
+        return model_or_obj._meta.app_label in routing_settings.auth_apps
+
+    def db_for_read(self, model, **hints):
+        return routing_settings.auth_db if self._owns(model) else None
+
+    def db_for_write(self, model, **hints):
+        return routing_settings.auth_db if self._owns(model) else None
+
+    def allow_relation(self, obj1, obj2, **hints):
+        if self._owns(obj1) and self._owns(obj2):
+            return True
+        return None
+
+    def allow_migrate(self, db, app_label, model_name=None, **hints):
+        if app_label in routing_settings.auth_apps:
+            return db == routing_settings.auth_db
+        return None
+
+
+class PrimaryReplicaRouter:
+    """Writes go to the primary; reads follow the current route.
+
+    Outside a request or pin there is no route, and reads go to the primary:
+    management commands and scripts see their own writes.
+    """
+
+    def db_for_read(self, model, **hints):
+        primary = routing_settings.primary
+        route = current_route()
+        if route is None:
+            return primary
+        if route.alias != primary and connections[primary].in_atomic_block:
+            # A transaction on the primary must see its own uncommitted rows.
+            route.log.note(primary, reasons.ATOMIC)
+            return primary
+        return route.alias
+
+    def db_for_write(self, model, **hints):
+        primary = routing_settings.primary
+        route = current_route()
+        if route is not None:
+            route.log.note(primary, reasons.WRITE)
+        return primary
+
+    def allow_relation(self, obj1, obj2, **hints):
+        # The primary and its replicas hold the same rows, and the auth
+        # database is reachable from them through db_constraint=False keys.
+        known = {*routing_settings.data_aliases, routing_settings.auth_db}
+        if obj1._state.db in known and obj2._state.db in known:
+            return True
+        return None
+
+    def allow_migrate(self, db, app_label, model_name=None, **hints):
+        # Replicas receive schema and rows through replication.
+        return db == routing_settings.primary

@@ -1,0 +1,74 @@
+"""Request-scoped routing state.
+
+The state lives in a ``ContextVar``: each thread of a WSGI server and each task
+of an ASGI server sees its own value, and ``sync_to_async`` copies it into the
+worker thread that runs a sync view. It is only ever set through
+:func:`activate`, which restores the previous value on the way out, also when
+the body raises, so nothing survives the request that set it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class AliasStats:
+    """What one alias executed during a request."""
+
+    queries: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class QueryLog:
+    """Queries that really ran, per alias, and why they went there.
+
+    Shared by a request's route and every route nested inside it (code-level
+    pins), so the response reports all of the request's database work.
+    """
+
+    stats: dict[str, AliasStats] = field(default_factory=dict)
+    # First reason that sent work to an alias, noted by the routers.
+    reasons: dict[str, str] = field(default_factory=dict)
+
+    def record(self, alias: str, seconds: float) -> None:
+        stats = self.stats.get(alias)
+        if stats is None:
+            stats = self.stats[alias] = AliasStats()
+        stats.queries += 1
+        stats.seconds += seconds
+
+    def note(self, alias: str, reason: str) -> None:
+        self.reasons.setdefault(alias, reason)
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Where the reads of the current request (or pinned block) go, and why."""
+
+    alias: str
+    reason: str
+    log: QueryLog = field(default_factory=QueryLog, compare=False)
+
+
+_current_route: ContextVar[Route | None] = ContextVar("routing_current_route", default=None)
+
+
+def current_route() -> Route | None:
+    """The innermost active route, or ``None`` outside requests and pins."""
+    return _current_route.get()
+
+
+@contextmanager
+def activate(route: Route) -> Iterator[Route]:
+    """Make ``route`` current for the body, then restore the previous route."""
+    route.log.note(route.alias, route.reason)
+    token = _current_route.set(route)
+    try:
+        yield route
+    finally:
+        _current_route.reset(token)

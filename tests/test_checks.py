@@ -1,0 +1,65 @@
+"""System checks report wiring mistakes with stable ids."""
+
+import warnings
+
+import pytest
+from django.core import checks
+
+from routing.checks import check_aliases, check_installation
+
+
+def ids(messages) -> list[str]:
+    return [message.id for message in messages]
+
+
+def test_project_configuration_is_clean():
+    assert checks.run_checks(tags=["routing"]) == []
+
+
+def test_unknown_replica(settings):
+    settings.ROUTING_REPLICAS = ["replica1", "replica9"]
+    [error] = check_aliases()
+    assert error.id == "routing.E001"
+    assert "'replica9'" in error.msg
+
+
+def test_primary_listed_as_replica(settings):
+    settings.ROUTING_REPLICAS = ["primary", "replica1"]
+    assert ids(check_aliases()) == ["routing.E002"]
+
+
+def test_auth_db_shared_with_data(settings):
+    settings.ROUTING_AUTH_DB = "replica1"
+    assert "routing.E003" in ids(check_aliases())
+
+
+def test_primary_and_auth_db_on_one_database(settings):
+    databases = {**settings.DATABASES, "auth_db": settings.DATABASES["primary"]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Django warns about overriding DATABASES
+        settings.DATABASES = databases
+        assert ids(check_aliases()) == ["routing.E004"]
+
+
+@pytest.mark.parametrize(
+    ("routers", "expected"),
+    [
+        ([], "routing.W001"),
+        (["routing.routers.PrimaryReplicaRouter"], "routing.W001"),
+        (["routing.routers.PrimaryReplicaRouter", "routing.routers.AuthRouter"], "routing.W002"),
+    ],
+)
+def test_routers_missing_or_misordered(settings, routers, expected):
+    settings.DATABASE_ROUTERS = routers
+    assert ids(check_installation()) == [expected]
+
+
+def test_middleware_missing(settings):
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != "routing.middleware.RoutingMiddleware"]
+    assert ids(check_installation()) == ["routing.W003"]
+
+
+def test_routing_listed_after_auth(settings):
+    apps = [app for app in settings.INSTALLED_APPS if app != "routing"]
+    settings.INSTALLED_APPS = [*apps, "routing"]
+    assert ids(check_installation()) == ["routing.W004"]

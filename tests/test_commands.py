@@ -1,0 +1,90 @@
+"""migrate, createsuperuser and the demo user: they work without naming a database."""
+
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from api.management.commands.ensure_demo_user import skip_reason
+from routing.aliases import migration_aliases
+from tests.conftest import ALL_DATABASES
+
+pytestmark = pytest.mark.django_db(databases=ALL_DATABASES)
+
+
+def run(*args, **options) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out, **options)
+    return out.getvalue()
+
+
+def test_migrate_without_database_migrates_primary_then_auth_db():
+    assert migration_aliases() == ["primary", "auth_db"]
+    output = run("migrate", verbosity=1)
+    assert output.index("Database 'primary':") < output.index("Database 'auth_db':")
+    assert output.count("No migrations to apply.") == 2
+
+
+@pytest.mark.parametrize("replica", ["replica1", "replica2"])
+def test_migrate_refuses_a_replica(replica):
+    with pytest.raises(CommandError, match=f"'{replica}' is a replica"):
+        run("migrate", database=replica)
+
+
+def test_migrate_refuses_default_which_is_the_primary():
+    with pytest.raises(CommandError, match="'default' opens the same database as 'primary'"):
+        run("migrate", database="default")
+
+
+def test_migrate_named_database_still_works():
+    assert "No migrations to apply." in run("migrate", database="auth_db")
+
+
+def test_createsuperuser_without_database_writes_to_auth_db(monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "an-admin-password")
+    run("createsuperuser", "--no-input", username="admin", email="admin@example.com")
+    admin = get_user_model().objects.db_manager("auth_db").get(username="admin")
+    assert admin.is_superuser
+    assert admin.check_password("an-admin-password")
+
+
+def test_changepassword_without_database_finds_the_user_on_auth_db(monkeypatch):
+    get_user_model().objects.create_user("grace", password="old-password-1")
+    answers = iter(["new-password-2", "new-password-2"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    run("changepassword", "grace")
+    assert get_user_model().objects.get(username="grace").check_password("new-password-2")
+
+
+def test_demo_user_is_created_once_and_kept(settings):
+    settings.DEBUG = True  # as under `make run`; the test runner turns it off
+    settings.DEMO_USER, settings.DEMO_PASSWORD = "", ""
+    assert "Demo user created. Log in with demo / demo" in run("ensure_demo_user")
+    assert "exists" in run("ensure_demo_user")
+    assert get_user_model().objects.get(username="demo").check_password("demo")
+
+
+def test_demo_user_from_the_environment(settings):
+    settings.DEMO_USER, settings.DEMO_PASSWORD = "visitor", "first-pass"
+    run("ensure_demo_user")
+    settings.DEMO_PASSWORD = "second-pass"
+    assert "password updated" in run("ensure_demo_user")
+    assert get_user_model().objects.get(username="visitor").check_password("second-pass")
+
+
+@pytest.mark.parametrize(
+    ("embedded", "debug", "user", "password", "created"),
+    [
+        (True, True, "", "", True),  # embedded default: demo/demo
+        (False, True, "", "", False),  # real servers: only when asked
+        (False, True, "visitor", "pw", True),
+        (False, False, "visitor", "", False),  # production: never a default password
+        (True, False, "", "", False),
+        (False, False, "visitor", "pw", True),
+    ],
+)
+def test_when_a_demo_user_may_be_created(embedded, debug, user, password, created):
+    reason = skip_reason(embedded=embedded, debug=debug, demo_user=user, demo_password=password)
+    assert (reason is None) is created

@@ -1,0 +1,91 @@
+"""Every error is a JSON body with the routing headers; no tracebacks, no HTML."""
+
+import sqlite3
+from contextlib import contextmanager
+
+from django.db import connections
+
+from api.models import Article
+from project.databases import sqlite_read_only_uri
+from tests.conftest import routed_db
+
+pytestmark = routed_db
+
+
+def assert_json_error(response, status: int, code: str):
+    assert response.status_code == status, response.content
+    assert response.headers["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert body["code"] == code
+    assert body["detail"]
+    assert "Traceback" not in response.content.decode()
+    assert {"X-DB-Alias", "X-DB-Route-Reason", "Server-Timing"} <= set(response.headers)
+    return body
+
+
+def test_malformed_json_is_a_400(alice_client):
+    response = alice_client.post("/api/articles/", data='{"title": ', content_type="application/json")
+    body = assert_json_error(response, 400, "parse_error")
+    assert "JSON parse error" in body["detail"]
+    assert not Article.objects.exists()
+
+
+def test_unsupported_media_type_is_a_415(alice_client):
+    response = alice_client.post("/api/articles/", data="title=x", content_type="application/x-www-form-urlencoded")
+    assert_json_error(response, 415, "unsupported_media_type")
+
+
+def test_method_not_allowed_is_a_405(alice_client, article):
+    response = alice_client.post(f"/api/articles/{article.pk}/comments/", {}, format="json")
+    assert_json_error(response, 405, "method_not_allowed")
+
+
+def test_unknown_api_path_is_a_json_404(anon):
+    body = assert_json_error(anon.get("/api/nothing-here/"), 404, "not_found")
+    assert "/api/docs/" in body["detail"]
+
+
+def test_missing_trailing_slash_is_explained(anon):
+    body = assert_json_error(anon.get("/api/articles"), 404, "not_found")
+    assert "did you mean /api/articles/" in body["detail"]
+
+
+@contextmanager
+def replica_opened_at(name: str):
+    """Point replica1 at another SQLite database for the block: a real failure, no mocks."""
+    connection = connections["replica1"]
+    original = connection.settings_dict["NAME"]
+    connection.close()
+    connection.settings_dict["NAME"] = name
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict["NAME"] = original
+
+
+def test_unreachable_database_is_a_503_that_names_the_cause(anon, tmp_path):
+    with replica_opened_at(sqlite_read_only_uri(tmp_path / "missing" / "db.sqlite3")):
+        response = anon.get("/api/articles/", headers={"X-DB-Alias": "replica1"})
+    body = assert_json_error(response, 503, "database_unavailable")
+    assert "unable to open database file" in body["detail"]
+    assert "database server is running" in body["detail"]
+    assert response.headers["Retry-After"] == "5"
+    assert response.headers["X-DB-Alias"] == "replica1"
+
+
+def test_unmigrated_database_is_a_503_that_says_to_migrate(anon, tmp_path):
+    empty = tmp_path / "empty.sqlite3"
+    sqlite3.connect(empty).close()
+    with replica_opened_at(str(empty)):
+        response = anon.get("/api/articles/", headers={"X-DB-Alias": "replica1"})
+    body = assert_json_error(response, 503, "database_not_migrated")
+    assert "no such table: api_article" in body["detail"]
+    assert "manage.py migrate" in body["detail"]
+
+
+def test_other_replica_keeps_serving_while_one_is_broken(anon, article, tmp_path):
+    with replica_opened_at(sqlite_read_only_uri(tmp_path / "gone.sqlite3")):
+        response = anon.get("/api/articles/", headers={"X-DB-Alias": "replica2"})
+    assert response.status_code == 200
+    assert response.json()["count"] == 1

@@ -1,0 +1,152 @@
+"""The routers, and what really runs on which connection."""
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Permission, User
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.models import Session
+from django.db import OperationalError, connections, router, transaction
+
+from api.models import Article, Comment
+from routing.routers import AuthRouter, PrimaryReplicaRouter
+from routing.state import Route, activate
+from tests.conftest import ALL_DATABASES, REPLICAS, make_user, routed_db
+
+AUTH_MODELS = [User, Permission, ContentType, Session, LogEntry]
+DATA_MODELS = [Article, Comment]
+
+
+@pytest.mark.parametrize("model", AUTH_MODELS)
+def test_auth_models_read_and_write_on_auth_db_whatever_the_route(model):
+    with activate(Route("replica1", "header")):
+        assert router.db_for_read(model) == "auth_db"
+        assert router.db_for_write(model) == "auth_db"
+
+
+@pytest.mark.parametrize("model", DATA_MODELS)
+def test_auth_router_has_no_opinion_on_data_models(model):
+    assert AuthRouter().db_for_read(model) is None
+    assert AuthRouter().db_for_write(model) is None
+
+
+@pytest.mark.parametrize("model", DATA_MODELS)
+def test_reads_outside_a_request_go_to_primary(model):
+    assert router.db_for_read(model) == "primary"
+
+
+@pytest.mark.parametrize("alias", ["primary", *REPLICAS])
+@pytest.mark.parametrize("model", DATA_MODELS)
+def test_reads_follow_the_current_route(model, alias):
+    with activate(Route(alias, "header")):
+        assert router.db_for_read(model) == alias
+
+
+@pytest.mark.parametrize("alias", [None, "primary", *REPLICAS])
+@pytest.mark.parametrize("model", DATA_MODELS)
+def test_writes_always_go_to_primary(model, alias):
+    if alias is None:
+        assert router.db_for_write(model) == "primary"
+        return
+    with activate(Route(alias, "header")):
+        assert router.db_for_write(model) == "primary"
+
+
+@pytest.mark.django_db(transaction=True, databases=ALL_DATABASES)
+def test_reads_inside_a_primary_transaction_go_to_primary():
+    route = Route("replica1", "replica-pick")
+    with activate(route), transaction.atomic(using="primary"):
+        assert router.db_for_read(Article) == "primary"
+    assert route.log.reasons["primary"] == "atomic"
+    with activate(route):
+        assert router.db_for_read(Article) == "replica1"
+
+
+def test_router_ignores_the_instance_hint():
+    # An author loaded from auth_db must not drag the article's writes there.
+    author = User(pk=1)
+    author._state.db = "auth_db"
+    with activate(Route("replica2", "replica-pick")):
+        assert router.db_for_write(Article, instance=author) == "primary"
+        assert router.db_for_read(Article, instance=author) == "replica2"
+
+
+@pytest.mark.parametrize(
+    ("alias", "app_label", "expected"),
+    [
+        ("primary", "api", True),
+        ("primary", "auth", False),
+        ("primary", "sessions", False),
+        ("auth_db", "auth", True),
+        ("auth_db", "contenttypes", True),
+        ("auth_db", "sessions", True),
+        ("auth_db", "admin", True),
+        ("auth_db", "api", False),
+        ("replica1", "api", False),
+        ("replica2", "auth", False),
+        ("default", "api", False),
+        ("default", "auth", False),
+    ],
+)
+def test_allow_migrate(alias, app_label, expected):
+    assert router.allow_migrate(alias, app_label) is expected
+
+
+@pytest.mark.parametrize(("db1", "db2"), [("primary", "auth_db"), ("replica1", "auth_db"), ("primary", "replica2")])
+def test_relations_across_routed_aliases_are_allowed(db1, db2):
+    article, author = Article(), User()
+    article._state.db, author._state.db = db1, db2
+    assert router.allow_relation(article, author) is True
+
+
+def test_relations_to_unknown_aliases_get_no_opinion():
+    article, other = Article(), Article()
+    article._state.db, other._state.db = "primary", "elsewhere"
+    assert PrimaryReplicaRouter().allow_relation(article, other) is None
+
+
+@routed_db
+@pytest.mark.parametrize("replica", REPLICAS)
+def test_queries_run_on_the_routed_replica_only(replica, django_assert_num_queries):
+    author = make_user("carol")
+    Article.objects.create(title="Routed", author=author)
+    with (
+        activate(Route(replica, "header")),
+        django_assert_num_queries(1, using=replica),
+        django_assert_num_queries(0, using="primary"),
+    ):
+        assert [article.title for article in Article.objects.all()] == ["Routed"]
+
+
+@routed_db
+def test_cross_database_author_is_fetched_from_auth_db(django_assert_num_queries):
+    author = make_user("dave")
+    Article.objects.create(title="By Dave", author=author)
+    with (
+        activate(Route("replica1", "header")),
+        django_assert_num_queries(1, using="replica1"),
+        django_assert_num_queries(1, using="auth_db"),
+    ):
+        article = Article.objects.prefetch_related("author").get()
+        assert article.author.username == "dave"
+
+
+@routed_db
+@pytest.mark.parametrize("replica", REPLICAS)
+def test_replica_connection_refuses_writes(replica):
+    Article.objects.create(title="Original", author=make_user("erin"))
+    with pytest.raises(OperationalError, match="readonly database"):
+        Article.objects.using(replica).update(title="Changed")
+    with pytest.raises(OperationalError, match="readonly database"), connections[replica].cursor() as cursor:
+        cursor.execute("DELETE FROM api_article")
+    assert Article.objects.get().title == "Original"
+
+
+@pytest.mark.django_db(databases=ALL_DATABASES)
+def test_deleting_a_user_leaves_articles_and_never_queries_article_tables_on_auth_db(
+    django_assert_num_queries, alice, article
+):
+    # No reverse relation, DO_NOTHING: the delete stays on auth_db, and the
+    # article survives with an author that no longer resolves.
+    with django_assert_num_queries(0, using="primary"):
+        alice.delete()
+    assert Article.objects.filter(pk=article.pk).exists()

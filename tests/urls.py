@@ -1,0 +1,42 @@
+"""The project's URLs plus views that exist only to test the routing layer."""
+
+from django.db import transaction
+from django.http import JsonResponse
+from django.urls import include, path
+
+from api.models import Article
+from routing.pinning import pin
+from routing.state import current_route
+
+
+class Boom(RuntimeError):
+    pass
+
+
+def raising_view(request):
+    Article.objects.count()  # some work on the request's route first
+    with pin("primary"):
+        raise Boom(f"raised while routed to {current_route().alias}")
+
+
+def pinned_view(request):
+    with pin("primary"):
+        return JsonResponse({"count": Article.objects.count(), "alias": current_route().alias})
+
+
+def atomic_read_view(request):
+    with transaction.atomic(using="primary"):
+        return JsonResponse({"count": Article.objects.count()})
+
+
+def no_query_view(request):
+    return JsonResponse({"route": current_route().alias})
+
+
+urlpatterns = [
+    path("api/test/raise/", raising_view),
+    path("api/test/pinned/", pinned_view),
+    path("api/test/atomic-read/", atomic_read_view),
+    path("api/test/no-query/", no_query_view),
+    path("", include("project.urls")),
+]
