@@ -37,10 +37,19 @@ run: demo-user
 	@echo
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
+# Production-like: DEBUG off, static files from WhiteNoise. Without SECRET_KEY
+# in the environment, a random one is kept in var/secret-key for this checkout.
 serve: demo-user
-	DEBUG=$${DEBUG:-false} $(MANAGE) collectstatic --no-input --verbosity 0
-	DEBUG=$${DEBUG:-false} $(BIN)/gunicorn project.wsgi --bind 127.0.0.1:$(PORT) \
-		--worker-class gthread --workers 2 --threads 8 --access-logfile -
+	@test -n "$$SECRET_KEY" || test -s var/secret-key || \
+		$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret-key
+	@echo
+	@echo "  API:         http://127.0.0.1:$(PORT)/api/   (gunicorn, DEBUG off)"
+	@echo "  Swagger UI:  http://127.0.0.1:$(PORT)/api/docs/"
+	@echo
+	export DEBUG=false SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret-key)}"; \
+		$(MANAGE) collectstatic --no-input --verbosity 0 && \
+		exec $(BIN)/gunicorn project.wsgi --bind 127.0.0.1:$(PORT) \
+			--worker-class gthread --workers 2 --threads 8 --access-logfile - --no-control-socket
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
