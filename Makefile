@@ -6,7 +6,10 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: help run serve test lint format schema migrate demo-user clean
+DB_ENV := var/mysql/topology.env
+
+.PHONY: help run serve test test-sqlite test-mysql lint format schema migrate demo-user clean \
+	db-up db-down db-status run-mysql
 
 help:
 	@echo "make run     serve the API on http://127.0.0.1:$(PORT)/ (embedded SQLite unless configured)"
@@ -15,12 +18,28 @@ help:
 	@echo "make schema  regenerate openapi/schema.yml after an API change"
 	@echo "make lint    ruff check and format check;  make format  fix them"
 	@echo "make clean   remove .venv and var/ (all local data)"
+	@echo
+	@echo "make db-up      start a local MariaDB primary and two replicas (ports 3307-3309)"
+	@echo "make run-mysql  db-up, then serve the API on them"
+	@echo "make db-status  replication threads, lag and GTID of each server"
+	@echo "make db-down    stop the servers, keep the data"
 
 # The virtual environment, rebuilt when a requirements file changes.
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+# The MySQL driver: mysqlclient (compiled), else PyMySQL (pure Python).
+$(BIN)/.mysql-driver: $(BIN)/.installed requirements-mysql.txt requirements-pymysql.txt
+	@$(BIN)/python -m pip install --quiet -r requirements-mysql.txt || { \
+		echo; \
+		echo "mysqlclient could not be built. It needs the MariaDB client headers, pkg-config and a compiler:"; \
+		echo "  Debian/Ubuntu: sudo apt-get install libmariadb-dev pkg-config gcc python3-dev"; \
+		echo "  macOS:         brew install mariadb-connector-c pkg-config"; \
+		echo "Using PyMySQL (pure Python) instead."; \
+		$(BIN)/python -m pip install --quiet -r requirements-pymysql.txt; }
 	@touch $@
 
 migrate: $(BIN)/.installed
@@ -51,6 +70,18 @@ serve: demo-user
 		exec $(BIN)/gunicorn project.wsgi --bind 127.0.0.1:$(PORT) \
 			--worker-class gthread --workers 2 --threads 8 --access-logfile - --no-control-socket
 
+db-up: $(BIN)/.installed
+	$(BIN)/python -m topology up
+
+db-status: $(BIN)/.installed
+	$(BIN)/python -m topology status
+
+db-down: $(BIN)/.installed
+	$(BIN)/python -m topology down
+
+run-mysql: db-up $(BIN)/.mysql-driver
+	ENV_FILE=$(DB_ENV) $(MAKE) --no-print-directory run
+
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -62,9 +93,16 @@ format: $(BIN)/.installed
 schema: $(BIN)/.installed
 	$(MANAGE) spectacular --validate --fail-on-warn --file openapi/schema.yml
 
-test: lint $(BIN)/.installed
+# The suite on the embedded SQLite databases, then again on a private MariaDB
+# topology (own ports, own temporary folder) when a server binary exists.
+test: lint test-sqlite test-mysql
+
+test-sqlite: $(BIN)/.installed
 	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
 	$(BIN)/pytest
+
+test-mysql: $(BIN)/.installed $(BIN)/.mysql-driver
+	$(BIN)/python -m topology.suite
 
 clean:
 	rm -rf $(VENV) var

@@ -129,3 +129,7 @@ def configured_databases(environ: Mapping[str, str], data_dir: Path, test_dir: P
 
 def is_embedded(databases: Mapping[str, dict]) -> bool:
     return all(config["ENGINE"] == "django.db.backends.sqlite3" for config in databases.values())
+
+
+def uses_mysql(databases: Mapping[str, dict]) -> bool:
+    return any("mysql" in config["ENGINE"] for config in databases.values())

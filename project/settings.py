@@ -12,7 +12,8 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
-from project.databases import configured_databases
+from project.databases import configured_databases, uses_mysql
+from project.mysql_driver import select_driver
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 ENV_FILE = Path(os.environ.get("ENV_FILE", ".env"))
@@ -105,6 +106,11 @@ TEMPLATES = [
 # Databases and routing ------------------------------------------------------
 
 DATABASES = configured_databases(os.environ, DATA_DIR, TEST_DATA_DIR)
+# mysqlclient, else PyMySQL standing in for it; `dbdoctor` reports the choice.
+# Without either, Django cannot even load the models: stop here, saying why.
+MYSQL_DRIVER = select_driver(os.environ.get("MYSQL_DRIVER", "auto")) if uses_mysql(DATABASES) else None
+if MYSQL_DRIVER is not None and MYSQL_DRIVER.name is None:
+    raise ImproperlyConfigured(MYSQL_DRIVER.missing_message())
 DATABASE_ROUTERS = ["routing.routers.AuthRouter", "routing.routers.PrimaryReplicaRouter"]
 ROUTING_PRIMARY = "primary"
 ROUTING_REPLICAS = [alias for alias in ("replica1", "replica2") if alias in DATABASES]

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db import connections
 from django.db.backends.signals import connection_created
 
 
@@ -9,9 +8,6 @@ class RoutingConfig(AppConfig):
 
     def ready(self) -> None:
         from routing import checks  # noqa: F401 - registers the system checks
-        from routing.recorder import install_recorder, on_connection_created
+        from routing.recorder import on_connection_created
 
         connection_created.connect(on_connection_created, dispatch_uid="routing.recorder")
-        # Connections opened before this app was ready never send the signal.
-        for connection in connections.all(initialized_only=True):
-            install_recorder(connection)

@@ -38,6 +38,16 @@ class RoutingSettings:
         return frozenset(getattr(settings, "ROUTING_AUTH_APPS", DEFAULT_AUTH_APPS))
 
     @property
+    def max_replica_lag(self) -> float:
+        """Seconds a replica may trail the primary before it counts as unhealthy."""
+        return float(getattr(settings, "ROUTING_MAX_REPLICA_LAG", 5))
+
+    @property
+    def doctor_start_hint(self) -> str:
+        """How this project starts its database servers, for the doctor's advice."""
+        return getattr(settings, "ROUTING_DOCTOR_START_HINT", "")
+
+    @property
     def data_aliases(self) -> tuple[str, ...]:
         """The primary and its replicas: the aliases that serve API data."""
         return (self.primary, *self.replicas)

@@ -1,10 +1,17 @@
 import base64
+import functools
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
+from django.test import AsyncClient, Client
 from rest_framework.test import APIClient
 
 from api.models import Article, Comment
+from tests.replication import ON_MYSQL, wait_for_replicas
+
+# The replication tests only make sense on real replicas.
+collect_ignore = [] if ON_MYSQL else ["mysql"]
 
 # Every alias the service opens. Tests that read through a replica must commit
 # their rows (transaction=True): a replica is a separate connection and cannot
@@ -22,6 +29,32 @@ PASSWORD = "correct horse battery staple"
 def _fast_password_hashing(settings):
     # The default hasher costs ~0.3 s per Basic-authenticated request.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _replicas_catch_up_before_each_request(request, monkeypatch):
+    """On MySQL, every test-client request first waits for the replicas.
+
+    The API tests are written once for both engines: "write, then read through
+    a replica" must not depend on how fast replication happens to be. Tests
+    about replication lag opt out with the ``replication_lag`` marker.
+    """
+    if not ON_MYSQL or request.node.get_closest_marker("replication_lag"):
+        return
+    sync_request, async_request = Client.request, AsyncClient.request
+
+    @functools.wraps(sync_request)
+    def waiting_request(self, **kwargs):
+        wait_for_replicas()
+        return sync_request(self, **kwargs)
+
+    @functools.wraps(async_request)
+    async def waiting_async_request(self, **kwargs):
+        await sync_to_async(wait_for_replicas)()
+        return await async_request(self, **kwargs)
+
+    monkeypatch.setattr(Client, "request", waiting_request)
+    monkeypatch.setattr(AsyncClient, "request", waiting_async_request)
 
 
 def make_user(username: str):

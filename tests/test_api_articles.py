@@ -85,6 +85,15 @@ def test_invalid_article_is_a_400_naming_the_field(alice_client, payload, field,
     assert not Article.objects.exists()
 
 
+def test_full_unicode_round_trips(alice_client, anon):
+    # Four-byte characters need utf8mb4 on MySQL.
+    title = "Grüße 👋 日本語 " + "🚀" * 10
+    created = alice_client.post("/api/articles/", {"title": title, "body": "🧪"}, format="json")
+    assert created.status_code == 201
+    fetched = anon.get(f"/api/articles/{created.json()['id']}/").json()
+    assert (fetched["title"], fetched["body"]) == (title, "🧪")
+
+
 def test_title_of_exactly_200_characters_is_accepted(alice_client):
     assert alice_client.post("/api/articles/", {"title": "x" * 200}, format="json").status_code == 201
 

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from api.management.commands.ensure_demo_user import skip_reason
+from project.databases import is_embedded
 from routing.aliases import migration_aliases
 from tests.conftest import ALL_DATABASES
 
@@ -58,12 +59,18 @@ def test_changepassword_without_database_finds_the_user_on_auth_db(monkeypatch):
     assert get_user_model().objects.get(username="grace").check_password("new-password-2")
 
 
-def test_demo_user_is_created_once_and_kept(settings):
+def test_demo_user_without_variables(settings):
     settings.DEBUG = True  # as under `make run`; the test runner turns it off
     settings.DEMO_USER, settings.DEMO_PASSWORD = "", ""
-    assert "Demo user created. Log in with demo / demo" in run("ensure_demo_user")
-    assert "exists" in run("ensure_demo_user")
-    assert get_user_model().objects.get(username="demo").check_password("demo")
+    if is_embedded(settings.DATABASES):
+        # The embedded default: demo/demo, created once and kept.
+        assert "Demo user created. Log in with demo / demo" in run("ensure_demo_user")
+        assert "exists" in run("ensure_demo_user")
+        assert get_user_model().objects.get(username="demo").check_password("demo")
+    else:
+        # Real servers: never a well-known password unless asked for.
+        assert "Demo user skipped: set DEMO_USER and DEMO_PASSWORD" in run("ensure_demo_user")
+        assert not get_user_model().objects.filter(username="demo").exists()
 
 
 def test_demo_user_from_the_environment(settings):

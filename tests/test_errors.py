@@ -8,6 +8,7 @@ from django.db import connections
 from api.models import Article
 from project.databases import sqlite_read_only_uri
 from tests.conftest import routed_db
+from tests.replication import ON_MYSQL, free_port, query_one, wait_for_replicas
 
 pytestmark = routed_db
 
@@ -51,41 +52,67 @@ def test_missing_trailing_slash_is_explained(anon):
 
 
 @contextmanager
-def replica_opened_at(name: str):
-    """Point replica1 at another SQLite database for the block: a real failure, no mocks."""
+def replica1_settings(**changes):
+    """Point replica1 elsewhere for the block: a real failure, no mocks."""
     connection = connections["replica1"]
-    original = connection.settings_dict["NAME"]
+    original = dict(connection.settings_dict)
     connection.close()
-    connection.settings_dict["NAME"] = name
+    connection.settings_dict.update(changes)
     try:
         yield
     finally:
         connection.close()
-        connection.settings_dict["NAME"] = original
+        connection.settings_dict.clear()
+        connection.settings_dict.update(original)
+
+
+@contextmanager
+def unreachable_replica1(tmp_path):
+    if ON_MYSQL:
+        with replica1_settings(PORT=free_port()):
+            yield "Can't connect"
+    else:
+        with replica1_settings(NAME=sqlite_read_only_uri(tmp_path / "missing" / "db.sqlite3")):
+            yield "unable to open database file"
+
+
+@contextmanager
+def unmigrated_replica1(tmp_path):
+    if ON_MYSQL:
+        query_one("primary", "CREATE DATABASE test_empty")
+        wait_for_replicas()
+        try:
+            with replica1_settings(NAME="test_empty"):
+                yield "test_empty.api_article' doesn't exist"
+        finally:
+            query_one("primary", "DROP DATABASE test_empty")
+    else:
+        empty = tmp_path / "empty.sqlite3"
+        sqlite3.connect(empty).close()
+        with replica1_settings(NAME=str(empty)):
+            yield "no such table: api_article"
 
 
 def test_unreachable_database_is_a_503_that_names_the_cause(anon, tmp_path):
-    with replica_opened_at(sqlite_read_only_uri(tmp_path / "missing" / "db.sqlite3")):
+    with unreachable_replica1(tmp_path) as driver_message:
         response = anon.get("/api/articles/", headers={"X-DB-Alias": "replica1"})
     body = assert_json_error(response, 503, "database_unavailable")
-    assert "unable to open database file" in body["detail"]
+    assert driver_message in body["detail"]
     assert "database server is running" in body["detail"]
     assert response.headers["Retry-After"] == "5"
     assert response.headers["X-DB-Alias"] == "replica1"
 
 
 def test_unmigrated_database_is_a_503_that_says_to_migrate(anon, tmp_path):
-    empty = tmp_path / "empty.sqlite3"
-    sqlite3.connect(empty).close()
-    with replica_opened_at(str(empty)):
+    with unmigrated_replica1(tmp_path) as driver_message:
         response = anon.get("/api/articles/", headers={"X-DB-Alias": "replica1"})
     body = assert_json_error(response, 503, "database_not_migrated")
-    assert "no such table: api_article" in body["detail"]
+    assert driver_message in body["detail"]
     assert "manage.py migrate" in body["detail"]
 
 
 def test_other_replica_keeps_serving_while_one_is_broken(anon, article, tmp_path):
-    with replica_opened_at(sqlite_read_only_uri(tmp_path / "gone.sqlite3")):
+    with unreachable_replica1(tmp_path):
         response = anon.get("/api/articles/", headers={"X-DB-Alias": "replica2"})
     assert response.status_code == 200
     assert response.json()["count"] == 1

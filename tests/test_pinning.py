@@ -10,6 +10,7 @@ from api.models import Article
 from routing.pinning import pin
 from routing.state import Route, activate, current_route
 from tests.conftest import REPLICAS, make_user, routed_db
+from tests.replication import wait_for_replicas
 
 
 def test_pin_routes_reads_and_restores_nothing_outside_a_request():
@@ -94,5 +95,6 @@ def test_one_decorator_serves_many_threads_at_once():
 @routed_db
 def test_pinned_queries_really_run_there(django_assert_num_queries):
     Article.objects.create(title="Pinned", author=make_user("frank"))
+    wait_for_replicas()
     with pin("replica2"), django_assert_num_queries(1, using="replica2"):
         assert Article.objects.count() == 1

@@ -1,0 +1,200 @@
+"""dbdoctor on real servers: healthy, then each failure provoked for real."""
+
+import copy
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from routing.doctor import diagnose
+from tests.conftest import ALL_DATABASES
+from tests.replication import free_port, topology, wait_for_replicas
+
+pytestmark = pytest.mark.django_db(databases=ALL_DATABASES)
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def diagnose_with(alias: str, **changes):
+    databases = copy.deepcopy(settings.DATABASES)
+    databases[alias].update(changes)
+    [report] = diagnose(databases, [alias])
+    return report
+
+
+def only_finding(report):
+    assert not report.healthy
+    [finding] = report.findings
+    return finding
+
+
+def test_healthy_topology_exits_zero_with_every_fact():
+    out = io.StringIO()
+    call_command("dbdoctor", "--json", stdout=out)
+    document = json.loads(out.getvalue())
+    assert document["healthy"] is True
+    assert document["mysql_driver"].startswith(("mysqlclient", "PyMySQL"))
+    reports = {report["alias"]: report for report in document["aliases"]}
+    primary, replica = reports["primary"], reports["replica1"]
+    assert primary["server"].startswith("MariaDB")
+    assert (primary["read_only"], primary["replicating"]) == (False, False)
+    assert primary["migrations"].startswith("all applied")
+    assert primary["charset"] == "utf8mb4"
+    assert (replica["read_only"], replica["replicating"]) == (True, True)
+    assert replica["replication_threads"] == "IO Yes, SQL Yes"
+    assert replica["lag_seconds"] == 0
+    assert replica["gtid"].startswith("0-1-")
+    assert reports["auth_db"]["migrations"].startswith("all applied")
+
+
+def test_human_table_names_every_alias():
+    out = io.StringIO()
+    call_command("dbdoctor", stdout=out)
+    text = out.getvalue()
+    assert "All aliases are healthy." in text
+    for alias in ("primary", "replica1", "replica2", "auth_db"):
+        assert f"\n{alias}" in text
+
+
+def test_nothing_listening():
+    port = free_port()
+    finding = only_finding(diagnose_with("replica1", PORT=port))
+    assert finding.code in {"2002", "2003"}
+    assert f"Nothing is listening on 127.0.0.1:{port}" in finding.problem
+    assert "REPLICA1_DATABASE_URL" in finding.fix
+
+
+def test_wrong_password():
+    finding = only_finding(diagnose_with("primary", PASSWORD="not-the-password"))
+    assert finding.code == "1045"
+    assert "Access denied" in finding.problem
+    assert "PRIMARY_DATABASE_URL" in finding.fix
+
+
+def test_account_that_logs_in_through_the_os_socket():
+    topology().admin_sql("primary", "CREATE USER IF NOT EXISTS 'sockuser'@'%' IDENTIFIED VIA unix_socket")
+    try:
+        finding = only_finding(diagnose_with("primary", USER="sockuser", PASSWORD="anything"))
+    finally:
+        topology().admin_sql("primary", "DROP USER 'sockuser'@'%'")
+    assert finding.code == "1698"
+    assert "auth_socket" in finding.fix
+    assert "CREATE USER 'app'" in finding.fix
+
+
+def test_unknown_database_and_create_missing():
+    # The application user may create test_* databases, so the server says 1049.
+    missing = "test_doctor_missing"
+    report = diagnose_with("auth_db", NAME=missing)
+    finding = only_finding(report)
+    assert finding.code == "1049"
+    assert report.database_present is False
+    assert "--create-missing" in finding.fix
+    databases = copy.deepcopy(settings.DATABASES)
+    databases["auth_db"]["NAME"] = missing
+    try:
+        [created] = diagnose(databases, ["auth_db"], create_missing=True)
+        assert created.database_present is True
+        assert created.charset == "utf8mb4"
+        assert f"created database '{missing}' (utf8mb4)" in created.notes
+        # Present now, but empty: the remaining problem is the migrations.
+        assert [finding.code for finding in created.findings] == ["migrations"]
+    finally:
+        topology().admin_sql("primary", f"DROP DATABASE IF EXISTS {missing}")
+
+
+def test_create_missing_never_creates_on_a_replica():
+    report = diagnose(
+        {**copy.deepcopy(settings.DATABASES), "replica1": {**settings.DATABASES["replica1"], "NAME": "test_nope"}},
+        ["replica1"],
+        create_missing=True,
+    )[0]
+    assert only_finding(report).code == "1049"
+    assert report.notes == []
+
+
+def test_socket_instead_of_tcp():
+    report = diagnose_with("replica2", HOST="localhost", OPTIONS={"unix_socket": "/nonexistent/mysqld.sock"})
+    finding = only_finding(report)
+    assert finding.code == "2002"
+    assert "/nonexistent/mysqld.sock" in finding.problem
+    assert "127.0.0.1" in finding.fix
+
+
+@pytest.fixture
+def broken_replication_on_replica1():
+    """A real replication failure: a row on replica1 that the primary then inserts too.
+
+    (A conflicting CREATE DATABASE would not do: MariaDB replicas apply DDL
+    idempotently by default. A duplicate key stops the SQL thread.)
+    """
+    cluster = topology()
+    cluster.admin_sql(
+        "primary", "CREATE DATABASE doctor_conflict; CREATE TABLE doctor_conflict.t (id INT PRIMARY KEY);"
+    )
+    wait_for_replicas()
+    cluster.admin_sql("replica1", "SET SESSION sql_log_bin = 0; INSERT INTO doctor_conflict.t VALUES (1);")
+    cluster.admin_sql("primary", "INSERT INTO doctor_conflict.t VALUES (1);")
+    deadline = time.monotonic() + 10
+    while cluster.replication_status("replica1").get("Slave_SQL_Running") != "No":
+        assert time.monotonic() < deadline, "replication did not break"
+        time.sleep(0.05)
+    try:
+        yield
+    finally:
+        cluster.admin_sql("replica1", "SET SESSION sql_log_bin = 0; DELETE FROM doctor_conflict.t; START SLAVE;")
+        cluster.admin_sql("primary", "DROP DATABASE doctor_conflict;")
+        wait_for_replicas()
+
+
+def test_stopped_replication_shows_the_last_error(broken_replication_on_replica1):
+    [report] = diagnose(settings.DATABASES, ["replica1"])
+    codes = [finding.code for finding in report.findings]
+    assert "replication-stopped" in codes
+    stopped = report.findings[codes.index("replication-stopped")]
+    assert "SQL thread: No" in stopped.problem
+    assert "Duplicate entry '1'" in stopped.problem  # the server's own last error
+    assert "START SLAVE" in stopped.fix
+
+
+def run_doctor(extra_env: dict[str, str]) -> subprocess.CompletedProcess:
+    environment = {**os.environ, **extra_env}
+    return subprocess.run(
+        [sys.executable, "manage.py", "dbdoctor", "--json", "--database", "replica1"],
+        cwd=PROJECT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_missing_driver_is_reported_with_the_install_commands(tmp_path):
+    # Shadow both drivers with modules that fail to import, as a broken build does.
+    for name in ("MySQLdb", "pymysql"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__init__.py").write_text(
+            f"raise ImportError('{name}: libmariadb.so.3: cannot open shared object file')\n"
+        )
+    result = run_doctor({"PYTHONPATH": str(tmp_path)})
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "No MySQL driver could be imported" in result.stderr
+    assert "libmariadb.so.3: cannot open shared object file" in result.stderr
+    assert "apt-get install libmariadb-dev pkg-config gcc python3-dev" in result.stderr
+    assert "requirements-pymysql.txt" in result.stderr
+
+
+def test_pymysql_fallback_is_reported_and_works():
+    result = run_doctor({"MYSQL_DRIVER": "pymysql"})
+    document = json.loads(result.stdout)
+    assert document["mysql_driver"].startswith("PyMySQL 1.")
+    assert document["aliases"][0]["reachable"] is True
+    assert document["aliases"][0]["server"].startswith("MariaDB")

@@ -1,0 +1,292 @@
+"""A primary and two replicas of MariaDB, owned by the project.
+
+Everything lives under one folder (``var/mysql/`` for ``make db-up``; a
+temporary folder for the test suite): each server's data, socket, log and
+client option file, ``topology.json`` (ports and generated passwords) and
+``topology.env`` (the database URLs the service reads through ``ENV_FILE``).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from topology.binaries import Binaries, find_binaries
+from topology.server import Server, TopologyError
+
+DATA_DATABASE = "articles"
+AUTH_DATABASE = "articles_auth"
+APP_USER = "app"
+REPLICATION_USER = "repl"
+DEFAULT_PORTS = {"primary": 3307, "replica1": 3308, "replica2": 3309}
+REPLICAS = ("replica1", "replica2")
+DELAYED_REPLICA = "replica2"
+
+
+def _password() -> str:
+    return secrets.token_hex(16)  # URL-safe: it goes into database URLs unquoted
+
+
+@dataclass
+class Topology:
+    home: Path
+    ports: dict[str, int]
+
+    def __post_init__(self) -> None:
+        self.home = self.home.resolve()
+        self.servers = {
+            name: Server(
+                name=name,
+                port=self.ports[name],
+                server_id=index + 1,
+                home=self.home / name,
+                read_only=name != "primary",
+            )
+            for index, name in enumerate(DEFAULT_PORTS)
+        }
+
+    @property
+    def primary(self) -> Server:
+        return self.servers["primary"]
+
+    @property
+    def replicas(self) -> list[Server]:
+        return [self.servers[name] for name in REPLICAS]
+
+    @property
+    def state_file(self) -> Path:
+        return self.home / "topology.json"
+
+    @property
+    def env_file(self) -> Path:
+        return self.home / "topology.env"
+
+    # Secrets ------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, home: Path) -> Topology:
+        """The topology that `up` left in ``home``, with the ports it used."""
+        state = json.loads((home / "topology.json").read_text())
+        return cls(home, state["ports"])
+
+    def secrets(self) -> dict[str, str]:
+        """Passwords generated on the first start and kept in topology.json (mode 600)."""
+        if self.state_file.exists():
+            return json.loads(self.state_file.read_text())["passwords"]
+        passwords = {"root": _password(), REPLICATION_USER: _password(), APP_USER: _password()}
+        self._save_state(passwords)
+        return passwords
+
+    def _save_state(self, passwords: dict[str, str]) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        state = {"passwords": passwords, "ports": self.ports}
+        self.state_file.write_text(json.dumps(state, indent=2) + "\n")
+        self.state_file.chmod(0o600)
+
+    def admin_sql(self, name: str, statements: str) -> str:
+        """Run SQL as root on one server (for tests and maintenance)."""
+        return self.servers[name].sql(find_binaries(), statements)
+
+    def replication_status(self, name: str) -> dict[str, str]:
+        return self.servers[name].replica_status(find_binaries())
+
+    # Up -------------------------------------------------------------------------
+
+    def up(self, *, replica_delay: int | None = None, binaries: Binaries | None = None) -> list[str]:
+        """Start what is down, configure what is new; return what was done."""
+        binaries = binaries or find_binaries()
+        passwords = self.secrets()
+        done: list[str] = []
+        self._check_running_ports()
+
+        fresh = [server for server in self.servers.values() if not server.is_initialized()]
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            list(pool.map(lambda server: server.initialize(binaries), fresh))
+        done += [f"initialized {server.name}" for server in fresh]
+
+        stopped = [server for server in self.servers.values() if server.pid() is None]
+        for server in stopped:
+            server.start(binaries)
+        for server in stopped:
+            server.wait_until_ready()
+        done += [f"started {server.name} on port {server.port}" for server in stopped]
+
+        for server in fresh:
+            self._secure_root(server, binaries, passwords["root"])
+        self._create_users_and_databases(binaries, passwords)
+        for replica in self.replicas:
+            done += self._ensure_replication(replica, binaries, passwords)
+        if replica_delay is not None:
+            done += self.set_delay(DELAYED_REPLICA, replica_delay, binaries=binaries)
+        self._save_state(passwords)
+        self._write_env_file(passwords)
+        return done
+
+    def _check_running_ports(self) -> None:
+        for server in self.servers.values():
+            if server.pid() is None:
+                continue
+            running_port = self._running_port(server)
+            if running_port is not None and running_port != server.port:
+                raise TopologyError(
+                    f"{server.name} is running on port {running_port}, not {server.port}. "
+                    "Run `make db-down` first to change ports."
+                )
+
+    def _running_port(self, server: Server) -> int | None:
+        try:
+            for line in server.client_config.read_text().splitlines():
+                if line.startswith("port="):
+                    return int(line.removeprefix("port="))
+        except FileNotFoundError:
+            return None
+        return None
+
+    def _secure_root(self, server: Server, binaries: Binaries, password: str) -> None:
+        # Local to each server (not binlogged): every server gets the same root
+        # password without replicating account changes for root.
+        server.sql(
+            binaries,
+            "SET SESSION sql_log_bin = 0; "
+            "DELETE FROM mysql.global_priv WHERE User = '' OR "
+            "(User = 'root' AND Host NOT IN ('localhost', '127.0.0.1', '::1')); "
+            "FLUSH PRIVILEGES; "
+            f"ALTER USER 'root'@'localhost' IDENTIFIED BY '{password}'; "
+            f"ALTER USER 'root'@'127.0.0.1' IDENTIFIED BY '{password}'; "
+            f"ALTER USER 'root'@'::1' IDENTIFIED BY '{password}';",
+        )
+        server.write_client_config(password)
+
+    def _create_users_and_databases(self, binaries: Binaries, passwords: dict[str, str]) -> None:
+        # Binlogged on the primary, so the replicas receive the same accounts and
+        # databases by replication. Idempotent: it runs on every `up`, so a
+        # topology made by an older version gets new grants.
+        #
+        # The application user has no SUPER and no READ ONLY ADMIN, so a
+        # read_only replica really refuses its writes. SLAVE MONITOR lets it read
+        # replication state (lag, threads), which changes nothing.
+        app, repl = passwords[APP_USER], passwords[REPLICATION_USER]
+        charset = "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+        statements = [
+            f"CREATE USER IF NOT EXISTS '{REPLICATION_USER}'@'127.0.0.1' IDENTIFIED BY '{repl}'",
+            f"GRANT REPLICATION SLAVE ON *.* TO '{REPLICATION_USER}'@'127.0.0.1'",
+            f"CREATE DATABASE IF NOT EXISTS {DATA_DATABASE} {charset}",
+            f"CREATE DATABASE IF NOT EXISTS {AUTH_DATABASE} {charset}",
+        ]
+        for host in ("127.0.0.1", "localhost"):
+            account = f"'{APP_USER}'@'{host}'"
+            statements += [
+                f"CREATE USER IF NOT EXISTS {account} IDENTIFIED BY '{app}'",
+                f"GRANT ALL PRIVILEGES ON `{DATA_DATABASE}`.* TO {account}",
+                f"GRANT ALL PRIVILEGES ON `{AUTH_DATABASE}`.* TO {account}",
+                # Django's test runner creates and drops test_<name> databases.
+                f"GRANT ALL PRIVILEGES ON `test\\_%`.* TO {account}",
+                f"GRANT SLAVE MONITOR ON *.* TO {account}",
+            ]
+        self.primary.sql(binaries, "; ".join(statements) + ";")
+
+    def _ensure_replication(self, replica: Server, binaries: Binaries, passwords: dict[str, str]) -> list[str]:
+        status = replica.replica_status(binaries)
+        configured = status.get("Master_Port") == str(self.primary.port) and status.get("Master_Host") == "127.0.0.1"
+        if not configured:
+            replica.sql(
+                binaries,
+                "STOP SLAVE; "
+                f"CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = {self.primary.port}, "
+                f"MASTER_USER = '{REPLICATION_USER}', MASTER_PASSWORD = '{passwords[REPLICATION_USER]}', "
+                "MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1; "
+                "START SLAVE;",
+            )
+            return [f"{replica.name} replicates from the primary (port {self.primary.port})"]
+        if status.get("Slave_IO_Running") != "Yes" or status.get("Slave_SQL_Running") != "Yes":
+            replica.sql(binaries, "START SLAVE;")
+            return [f"restarted replication on {replica.name}"]
+        return []
+
+    def set_delay(self, name: str, seconds: int, *, binaries: Binaries | None = None) -> list[str]:
+        """Make a replica apply changes ``seconds`` late (0 removes the delay)."""
+        binaries = binaries or find_binaries()
+        replica = self.servers[name]
+        replica.sql(binaries, f"STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = {int(seconds)}; START SLAVE;")
+        return [f"{name} applies changes {seconds} s late" if seconds else f"{name} applies changes without delay"]
+
+    def _write_env_file(self, passwords: dict[str, str]) -> None:
+        self.env_file.write_text(render_env(self.urls(passwords)))
+        self.env_file.chmod(0o600)
+
+    def urls(self, passwords: dict[str, str] | None = None) -> dict[str, str]:
+        password = (passwords or self.secrets())[APP_USER]
+
+        def url(server: Server, database: str) -> str:
+            return f"mysql://{APP_USER}:{password}@127.0.0.1:{server.port}/{database}"
+
+        return {
+            "PRIMARY_DATABASE_URL": url(self.primary, DATA_DATABASE),
+            "REPLICA1_DATABASE_URL": url(self.servers["replica1"], DATA_DATABASE),
+            "REPLICA2_DATABASE_URL": url(self.servers["replica2"], DATA_DATABASE),
+            "AUTH_DATABASE_URL": url(self.primary, AUTH_DATABASE),
+        }
+
+    # Down and status --------------------------------------------------------------
+
+    def down(self) -> list[str]:
+        # Replicas first, so they do not log a lost primary on the way out.
+        stopped = [server for server in [*self.replicas, self.primary] if server.stop()]
+        return [f"stopped {server.name}" for server in stopped]
+
+    def status(self, binaries: Binaries | None = None) -> list[dict[str, str]]:
+        binaries = binaries or find_binaries()
+        rows = []
+        for server in self.servers.values():
+            row = {"server": server.name, "port": str(server.port), "state": "stopped"}
+            if server.pid() is not None:
+                row.update(_describe_running(server, binaries))
+            rows.append(row)
+        return rows
+
+
+def _describe_running(server: Server, binaries: Binaries) -> dict[str, str]:
+    try:
+        variables = server.variables(binaries, "read_only", "gtid_binlog_pos", "gtid_slave_pos")
+        replication = server.replica_status(binaries)
+    except TopologyError as error:
+        return {"state": "unreachable", "error": str(error)}
+    row = {"state": "running", "read_only": "ON" if variables["read_only"] == "1" else "OFF"}
+    if not replication:
+        row.update(role="primary", gtid=variables["gtid_binlog_pos"])
+        return row
+    row.update(
+        role="replica",
+        io=replication.get("Slave_IO_Running", "?"),
+        sql=replication.get("Slave_SQL_Running", "?"),
+        lag=replication.get("Seconds_Behind_Master") or "NULL",
+        delay=replication.get("SQL_Delay", "0"),
+        gtid=variables["gtid_slave_pos"],
+    )
+    error = replication.get("Last_IO_Error") or replication.get("Last_SQL_Error")
+    if error:
+        row["error"] = error
+    return row
+
+
+def render_env(urls: dict[str, str]) -> str:
+    lines = [
+        "# Written by `make db-up`: the project's local MariaDB topology.",
+        "# Use it with ENV_FILE=var/mysql/topology.env; `make db-up` rewrites it.",
+        *(f"{name}={url}" for name, url in urls.items()),
+        "DEMO_USER=demo",
+        "DEMO_PASSWORD=demo",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def format_status(rows: list[dict[str, str]]) -> str:
+    columns = ["server", "port", "state", "role", "read_only", "io", "sql", "lag", "delay", "gtid"]
+    table = [columns, *([row.get(column, "-") for column in columns] for row in rows)]
+    widths = [max(len(line[index]) for line in table) for index in range(len(columns))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip() for line in table]
+    lines += [f"{row['server']}: {row['error']}" for row in rows if row.get("error")]
+    return "\n".join(lines)
