@@ -116,6 +116,8 @@ ROUTING_PRIMARY = "primary"
 ROUTING_REPLICAS = [alias for alias in ("replica1", "replica2") if alias in DATABASES]
 ROUTING_AUTH_DB = "auth_db"
 ROUTING_AUTH_APPS = ["auth", "contenttypes", "sessions", "admin"]
+ROUTING_MAX_REPLICA_LAG = 5
+ROUTING_DOCTOR_START_HINT = "for this project's local servers: make db-up"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
