@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.db import DatabaseError, DataError, IntegrityError, InterfaceError, OperationalError, ProgrammingError
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -18,7 +19,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 logger = logging.getLogger(__name__)
 
 DATABASE_RETRY_AFTER_SECONDS = 5
-_MISSING_TABLE_MARKERS = ("no such table", "doesn't exist")
+# SQLite and MySQL/MariaDB wordings of "the schema is not what the code expects".
+_SCHEMA_MARKERS = ("no such table", "doesn't exist", "no such column", "Unknown column")
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
@@ -26,7 +28,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return database_error_response(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        # A bug, not the client's fault: log it with its traceback, answer JSON.
+        logger.exception("Unhandled error in %s", context.get("view").__class__.__name__, exc_info=exc)
+        return Response({"detail": "The server failed to handle the request.", "code": "server_error"}, 500)
     response.data = error_body(exc, response.data)
     return response
 
@@ -42,29 +46,35 @@ def error_body(exc: Exception, data) -> dict:
 
 
 def database_error_response(exc: DatabaseError) -> Response:
+    """A JSON answer naming the kind of failure and its fix.
+
+    The driver's own message (hosts, users, table names) is logged, and shown
+    to the client only with DEBUG on.
+    """
     message = str(exc).strip() or exc.__class__.__name__
-    if isinstance(exc, OperationalError | ProgrammingError) and any(m in message for m in _MISSING_TABLE_MARKERS):
+    logger.warning("Database error: %s", message)
+    cause = f": {message}" if settings.DEBUG else ""
+    if isinstance(exc, OperationalError | ProgrammingError) and any(m in message for m in _SCHEMA_MARKERS):
         return _unavailable(
-            f"The database schema is missing ({message}). Run `python manage.py migrate` (`make run` does).",
+            f"The database schema is missing or out of date{cause}. Run `python manage.py migrate` (`make run` does).",
             "database_not_migrated",
         )
     if isinstance(exc, OperationalError | InterfaceError):
         return _unavailable(
-            f"A database could not be used: {message}. Check that the database server is running and that "
-            "the database URLs in the environment or the .env file are right.",
+            f"A database is unavailable{cause}. Check that the database servers are running; "
+            "`python manage.py dbdoctor` names the cause and the fix.",
             "database_unavailable",
         )
     if isinstance(exc, IntegrityError):
-        return Response({"detail": f"The change conflicts with existing data: {message}.", "code": "conflict"}, 409)
+        return Response({"detail": f"The change conflicts with existing data{cause}.", "code": "conflict"}, 409)
     if isinstance(exc, DataError):
-        return Response({"detail": f"The database rejected a value: {message}.", "code": "invalid"}, 400)
+        return Response({"detail": f"The database rejected a value{cause}.", "code": "invalid"}, 400)
     # Anything else is a bug in a query, not the client's fault nor an outage.
-    logger.exception("Unexpected database error")
+    logger.exception("Unexpected database error", exc_info=exc)
     return Response({"detail": "The server failed to run a database query.", "code": "database_error"}, 500)
 
 
 def _unavailable(detail: str, code: str) -> Response:
-    logger.warning("Answered 503 %s: %s", code, detail)
     response = Response({"detail": detail, "code": code}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
     response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
     return response

@@ -49,5 +49,6 @@ class PageNumberPagination(pagination.PageNumberPagination):
                     f"Number of results per page (default {self.page_size}, at most {self.max_page_size})."
                 )
             elif parameter["name"] == self.page_query_param:
-                parameter["schema"].update({"minimum": 1})
+                parameter["schema"] = {"type": "string", "pattern": "^([1-9][0-9]*|last)$"}
+                parameter["description"] = "Page number from 1, or `last`."
         return parameters

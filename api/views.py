@@ -14,8 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import selectors, services
-from api.models import Article
-from api.params import whole_number
+from api.models import Article, Comment
+from api.params import MAX_ID, whole_number
 from api.permissions import IsAuthorOrReadOnly
 from api.serializers import ArticleSerializer, CommentSerializer
 
@@ -37,7 +37,8 @@ class ArticleViewSet(viewsets.ModelViewSet):
     permission_classes = [IsAuthenticatedOrReadOnly, IsAuthorOrReadOnly]
 
     def get_queryset(self):
-        return selectors.articles()
+        # A delete shows nothing: no comment count, no author lookup.
+        return Article.objects.all() if self.action == "destroy" else selectors.articles()
 
     def perform_create(self, serializer):
         serializer.instance = services.create_article(author=self.request.user, **serializer.validated_data)
@@ -71,6 +72,8 @@ class CommentViewSet(viewsets.ModelViewSet):
     permission_classes = [IsAuthenticatedOrReadOnly, IsAuthorOrReadOnly]
 
     def get_queryset(self):
+        if self.action == "destroy":
+            return Comment.objects.all()
         queryset = selectors.comments()
         if self.action == "list":
             article = self.request.query_params.get("article", "")
@@ -100,5 +103,5 @@ def _lookup_id(raw: str | None) -> int:
 def _filter_id(name: str, raw: str) -> int:
     number = whole_number(raw)
     if number is None:
-        raise ValidationError({name: [f"Must be a whole number (an id), not {raw!r}."]})
+        raise ValidationError({name: [f"Must be a whole number (an id) from 0 to {MAX_ID}, not {raw!r}."]})
     return number

@@ -13,7 +13,7 @@ def api_not_found(request: Request):
     path = request.path
     if not path.endswith("/"):
         try:
-            match = resolve(path + "/")
+            match = resolve(request.path_info + "/")
         except Resolver404:
             match = None
         if match is not None and match.url_name != "api-not-found":

@@ -67,8 +67,9 @@ def _error_responses(method: str, path: str, operation: dict) -> dict[str, dict]
         "400": "Invalid input, or a routing override that is unknown, conflicting, or names a replica for a write.",
         "503": "A database is unavailable or not migrated; `detail` names the cause and the fix.",
     }
+    # Wrong Basic credentials are refused on any method.
+    errors["401"] = "Authentication required (writes), or the credentials sent are wrong."
     if method in _UNSAFE_METHODS:
-        errors["401"] = "Authentication required (Basic or session)."
         errors["403"] = "Not allowed: only the author may change or delete."
     if "{" in path or "page" in {param.get("name") for param in operation.get("parameters", [])}:
         errors["404"] = "No such object, or a page past the end."

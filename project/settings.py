@@ -12,7 +12,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
-from project.databases import configured_databases, uses_mysql
+from project.databases import URL_VARIABLES, configured_databases, uses_mysql
 from project.mysql_driver import select_driver
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -43,6 +43,15 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-set-SECRET_KEY-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+# DEBUG is on by default so `make run` needs no configuration. A deployment
+# names its public hosts; forgetting DEBUG=false there would serve debug
+# pages to the world, so that combination refuses to start.
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1", "testserver"}
+if DEBUG and not set(ALLOWED_HOSTS) <= _LOCAL_HOSTS:
+    raise ImproperlyConfigured(
+        f"DEBUG is on but ALLOWED_HOSTS names non-local hosts {sorted(set(ALLOWED_HOSTS) - _LOCAL_HOSTS)}: "
+        "debug pages would reach them. For a deployment set DEBUG=false and SECRET_KEY."
+    )
 
 # Data files (SQLite databases, test databases, collected static files) live
 # in one git-ignored folder.
@@ -74,7 +83,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Before sessions and auth: their queries belong to the request's route.
+    # Before sessions and auth: their queries (always on auth_db) are then part
+    # of the request's log and show up in Server-Timing.
     "routing.middleware.RoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -118,6 +128,7 @@ ROUTING_AUTH_DB = "auth_db"
 ROUTING_AUTH_APPS = ["auth", "contenttypes", "sessions", "admin"]
 ROUTING_MAX_REPLICA_LAG = 5
 ROUTING_DOCTOR_START_HINT = "for this project's local servers: make db-up"
+ROUTING_DOCTOR_URL_VARIABLES = URL_VARIABLES
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

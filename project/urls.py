@@ -10,3 +10,8 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "project.errors.bad_request"
+handler403 = "project.errors.permission_denied"
+handler404 = "project.errors.page_not_found"
+handler500 = "project.errors.server_error"

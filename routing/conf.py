@@ -8,6 +8,7 @@ immediately.
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS
 
 DEFAULT_AUTH_APPS = ("auth", "contenttypes", "sessions", "admin")
 
@@ -46,6 +47,24 @@ class RoutingSettings:
     def doctor_start_hint(self) -> str:
         """How this project starts its database servers, for the doctor's advice."""
         return getattr(settings, "ROUTING_DOCTOR_START_HINT", "")
+
+    @property
+    def doctor_url_variables(self) -> dict[str, str]:
+        """Alias -> the environment variable that configures it, for the doctor's advice."""
+        return dict(getattr(settings, "ROUTING_DOCTOR_URL_VARIABLES", {}))
+
+    @property
+    def default_is_primary(self) -> bool:
+        """Whether Django's ``default`` alias opens the primary's database under another name."""
+        from routing.aliases import same_database
+
+        databases = settings.DATABASES
+        primary = self.primary
+        return (
+            primary != DEFAULT_DB_ALIAS
+            and primary in databases
+            and same_database(databases[DEFAULT_DB_ALIAS], databases[primary])
+        )
 
     @property
     def data_aliases(self) -> tuple[str, ...]:

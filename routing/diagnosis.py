@@ -97,7 +97,11 @@ def explain_connection_error(code: int, message: str, target: Target) -> Finding
 
 
 def driver_missing(message: str) -> Finding:
-    return Finding("driver", message, "Then run the command again.")
+    return Finding(
+        "driver",
+        f"The database driver could not be loaded: {message}",
+        "Install the driver this alias's ENGINE needs (the message names it) in the virtual environment.",
+    )
 
 
 def replication_stopped(io_running: str, sql_running: str, last_error: str) -> Finding:

@@ -7,6 +7,7 @@ the application's, with a short connect timeout so a dead host cannot hang it.
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -22,7 +23,9 @@ from routing.conf import routing_settings
 from routing.diagnosis import Finding, Target, driver_missing, explain_connection_error, replication_stopped
 
 CONNECT_TIMEOUT_SECONDS = 3
-_WRITE_ANYWHERE_PRIVILEGES = ("SUPER", "READ ONLY ADMIN", "ALL PRIVILEGES ON *.*")
+# Global privileges that let an account write on a read_only server.
+_BYPASS_READ_ONLY = ("SUPER", "READ ONLY ADMIN", "ALL PRIVILEGES", "CONNECTION_ADMIN", "SYSTEM_VARIABLES_ADMIN")
+_GRANT = re.compile(r"^GRANT (?P<privileges>.+?) ON (?P<scope>\S+) TO ", re.IGNORECASE)
 
 
 @dataclass
@@ -69,7 +72,8 @@ def expected_role(alias: str) -> str:
 
 
 def url_variable(alias: str) -> str:
-    return "AUTH_DATABASE_URL" if alias == routing_settings.auth_db else f"{alias.upper()}_DATABASE_URL"
+    """Where the user configures ``alias``, in the words of their project."""
+    return routing_settings.doctor_url_variables.get(alias, f"DATABASES['{alias}']")
 
 
 def diagnose(
@@ -111,6 +115,8 @@ def _diagnose_alias(handler: ConnectionHandler, alias: str, create_missing: bool
 
 def _duplicate_of(databases: dict[str, dict], alias: str) -> str | None:
     """The primary or auth alias that ``alias`` merely renames (``default``), if any."""
+    if alias in routing_settings.data_aliases or alias == routing_settings.auth_db:
+        return None  # a routed alias is always checked (a test mirror looks like a duplicate)
     for other in (routing_settings.primary, routing_settings.auth_db):
         if other != alias and other in databases and same_database(databases[alias], databases[other]):
             return other
@@ -187,7 +193,7 @@ def _create_database(handler: ConnectionHandler, alias: str, report: AliasReport
     params.pop("db", None)
     try:
         raw = connection.get_new_connection(params)
-    except DatabaseError as error:
+    except Exception as error:
         report.notes.append(f"could not connect without a database to create it: {error}")
         return
     try:
@@ -218,30 +224,42 @@ def _read_server(cursor, report: AliasReport) -> None:
 
 def _read_replication(cursor, report: AliasReport) -> None:
     try:
-        cursor.execute("SHOW SLAVE STATUS")
+        status = _replica_status(cursor)
     except DatabaseError as error:
         if report.role == "replica":
+            privilege = "SLAVE MONITOR" if report.server.startswith("MariaDB") else "REPLICATION CLIENT"
             report.findings.append(
                 Finding(
                     "replication-invisible",
                     f"Cannot read replication state: {error}",
                     "Let the application user see it (it grants no writes): "
-                    f"GRANT SLAVE MONITOR ON *.* TO '{_user(report)}'@'%';",
+                    f"GRANT {privilege} ON *.* TO '{_user(report)}'@'%';",
                 )
             )
         return
-    row = cursor.fetchone()
-    report.replicating = row is not None
-    if row is None:
+    report.replicating = status is not None
+    if status is None:
         return
-    status = dict(zip((column[0] for column in cursor.description), row, strict=True))
-    io_running, sql_running = status.get("Slave_IO_Running", ""), status.get("Slave_SQL_Running", "")
+    io_running = status.get("Slave_IO_Running") or status.get("Replica_IO_Running") or ""
+    sql_running = status.get("Slave_SQL_Running") or status.get("Replica_SQL_Running") or ""
     report.replication_threads = f"IO {io_running}, SQL {sql_running}"
-    lag = status.get("Seconds_Behind_Master")
+    lag = status.get("Seconds_Behind_Master", status.get("Seconds_Behind_Source"))
     report.lag_seconds = float(lag) if lag is not None else None
     if io_running != "Yes" or sql_running != "Yes":
         error = status.get("Last_SQL_Error") or status.get("Last_IO_Error") or ""
         report.findings.append(replication_stopped(io_running, sql_running, error))
+
+
+def _replica_status(cursor) -> dict | None:
+    """SHOW REPLICA STATUS (MariaDB 10.5+, MySQL 8.0.22+), else its older name."""
+    try:
+        cursor.execute("SHOW REPLICA STATUS")
+    except DatabaseError:
+        cursor.execute("SHOW SLAVE STATUS")
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return dict(zip((column[0] for column in cursor.description), row, strict=True))
 
 
 def _user(report: AliasReport) -> str:
@@ -271,18 +289,25 @@ def _read_schema(cursor, report: AliasReport) -> None:
 
 def _check_privileges(cursor, report: AliasReport, target: Target) -> None:
     cursor.execute("SHOW GRANTS")
-    grants = " ".join(row[0] for row in cursor.fetchall()).upper()
-    found = [privilege for privilege in _WRITE_ANYWHERE_PRIVILEGES if privilege in grants]
+    found = sorted({privilege for (grant,) in cursor.fetchall() for privilege in global_bypass_privileges(grant)})
     if found:
         report.findings.append(
             Finding(
                 "privileged-user",
-                f"'{target.user}' has {', '.join(found)}: read_only does not stop it, so this replica would "
-                "accept its writes and drift from the primary.",
-                f"Give the application a user without them: REVOKE {found[0].split(' ON ')[0]} ON *.* "
-                f"FROM '{target.user}'@'%';",
+                f"'{target.user}' has {', '.join(found)} on *.*: read_only does not stop it, so this replica "
+                "would accept its writes and drift from the primary.",
+                f"Give the application a user without them: REVOKE {', '.join(found)} ON *.* FROM '{target.user}'@'%';",
             )
         )
+
+
+def global_bypass_privileges(grant: str) -> list[str]:
+    """The privileges in one SHOW GRANTS line that let an account write on a read_only server."""
+    match = _GRANT.match(grant.strip())
+    if match is None or match["scope"].replace("`", "") != "*.*":
+        return []
+    privileges = [privilege.strip().upper() for privilege in match["privileges"].split(",")]
+    return [privilege for privilege in privileges if privilege in _BYPASS_READ_ONLY]
 
 
 def _check_role(report: AliasReport) -> None:

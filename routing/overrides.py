@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest
 
 from routing import reasons
@@ -67,7 +68,10 @@ def read_override(request: HttpRequest) -> Override | None:
     and a header and parameter that disagree.
     """
     header = request.META.get(_HEADER_META_KEY, "").strip()
-    params = [value.strip() for value in request.GET.getlist(QUERY_PARAM)]
+    try:
+        params = [value.strip() for value in request.GET.getlist(QUERY_PARAM)]
+    except SuspiciousOperation as error:  # e.g. more query parameters than Django accepts
+        raise OverrideRejected(f"The query string was refused: {error}", "bad_request") from None
     params = [value for value in params if value]
     if len(set(params)) > 1:
         raise OverrideRejected(

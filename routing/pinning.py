@@ -19,12 +19,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from asgiref.sync import iscoroutinefunction
 
 from routing import reasons
-from routing.conf import routing_settings
+from routing.conf import ANY_REPLICA, routing_settings
 from routing.policy import resolve
 from routing.state import QueryLog, Route, activate, current_route
 
@@ -34,8 +35,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 class pin(AbstractContextManager):  # noqa: N801 - reads like contextlib's helpers
     """Send the reads of a block (or of every call of a function) to ``target``.
 
-    ``target`` is ``"primary"`` (the default), ``"replica"`` (one replica chosen
-    for the whole block) or a replica alias.
+    ``target`` is ``"primary"`` (the default), ``"replica"`` (one replica for
+    the whole block: the request's own replica when it already has one) or a
+    replica alias. One instance may be shared by threads and tasks: what it
+    has entered is kept per context, not on the instance.
     """
 
     def __init__(self, target: str = "primary") -> None:
@@ -43,22 +46,30 @@ class pin(AbstractContextManager):  # noqa: N801 - reads like contextlib's helpe
         if target not in allowed:
             raise ValueError(f"pin() target {target!r} is not one of {', '.join(allowed)}")
         self.target = target
-        self._active: list[AbstractContextManager[Route]] = []
+        self._entered: ContextVar[tuple[AbstractContextManager[Route], ...]] = ContextVar(
+            f"routing_pin_{id(self)}", default=()
+        )
 
     def __enter__(self) -> Route:
         outer = current_route()
         log = outer.log if outer is not None else QueryLog()
-        activation = activate(Route(resolve(self.target), reasons.PINNED, log))
+        activation = activate(Route(self._alias(outer), reasons.PINNED, log))
         route = activation.__enter__()
-        self._active.append(activation)
+        self._entered.set((*self._entered.get(), activation))
         return route
 
     def __exit__(self, *exc_info) -> None:
-        self._active.pop().__exit__(*exc_info)
+        *outer, activation = self._entered.get()
+        self._entered.set(tuple(outer))
+        activation.__exit__(*exc_info)
+
+    def _alias(self, outer: Route | None) -> str:
+        # "Choose one replica per request": keep the one already chosen.
+        if self.target == ANY_REPLICA and outer is not None and outer.alias in routing_settings.replicas:
+            return outer.alias
+        return resolve(self.target)
 
     def __call__(self, func: F) -> F:
-        # A fresh pin per call: one instance may decorate a function that runs
-        # in many threads at once.
         target = self.target
         if iscoroutinefunction(func):
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db import DEFAULT_DB_ALIAS
+
 from routing.conf import routing_settings
 from routing.state import Route
 
@@ -21,11 +23,18 @@ def served_by(route: Route) -> tuple[str, str]:
     it was routed to.
     """
     data_aliases = routing_settings.data_aliases
-    ran = [alias for alias in route.log.stats if alias in data_aliases]
-    if not ran or route.alias in ran:
+    stats, reasons = route.log.stats, dict(route.log.reasons)
+    queries = {alias: stats[alias].queries for alias in stats if alias in data_aliases}
+    if DEFAULT_DB_ALIAS in stats and routing_settings.default_is_primary:
+        # `default` is the primary under Django's name (a transaction opened
+        # without `using`): it is reported by its routing name.
+        primary = routing_settings.primary
+        queries[primary] = queries.get(primary, 0) + stats[DEFAULT_DB_ALIAS].queries
+        reasons.setdefault(primary, reasons.get(DEFAULT_DB_ALIAS, route.reason))
+    if not queries or route.alias in queries:
         return route.alias, route.reason
-    busiest = max(ran, key=lambda alias: route.log.stats[alias].queries)
-    return busiest, route.log.reasons.get(busiest, route.reason)
+    busiest = max(queries, key=queries.__getitem__)
+    return busiest, reasons.get(busiest, route.reason)
 
 
 def server_timing(route: Route | None, total_seconds: float) -> str:

@@ -11,7 +11,7 @@ would send the article's writes there.
 
 from __future__ import annotations
 
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from routing import reasons
 from routing.conf import routing_settings
@@ -41,39 +41,55 @@ class AuthRouter:
         return None
 
 
+def open_transaction_alias() -> str | None:
+    """The connection holding an open transaction on the primary's database, if any.
+
+    That is the primary, or ``default`` when it is the primary's database under
+    Django's name: ``transaction.atomic()`` without ``using`` opens its
+    transaction there, and the queries must follow it to be part of it.
+    """
+    primary = routing_settings.primary
+    if connections[primary].in_atomic_block:
+        return primary
+    if connections[DEFAULT_DB_ALIAS].in_atomic_block and routing_settings.default_is_primary:
+        return DEFAULT_DB_ALIAS
+    return None
+
+
 class PrimaryReplicaRouter:
     """Writes go to the primary; reads follow the current route.
 
     Outside a request or pin there is no route, and reads go to the primary:
-    management commands and scripts see their own writes.
+    management commands and scripts see their own writes. Inside a transaction
+    on the primary's database, reads and writes use the transaction's
+    connection, so it sees its own rows and rolls back as a whole.
     """
 
     def db_for_read(self, model, **hints):
-        primary = routing_settings.primary
         route = current_route()
-        if route is None:
-            return primary
-        if route.alias != primary and connections[primary].in_atomic_block:
-            # A transaction on the primary must see its own uncommitted rows.
-            route.log.note(primary, reasons.ATOMIC)
-            return primary
-        return route.alias
+        transaction_alias = open_transaction_alias()
+        if transaction_alias is not None:
+            if route is not None and route.alias != routing_settings.primary:
+                route.log.note(transaction_alias, reasons.ATOMIC)
+            return transaction_alias
+        return routing_settings.primary if route is None else route.alias
 
     def db_for_write(self, model, **hints):
-        primary = routing_settings.primary
+        alias = open_transaction_alias() or routing_settings.primary
         route = current_route()
         if route is not None:
-            route.log.note(primary, reasons.WRITE)
-        return primary
+            route.log.note(alias, reasons.WRITE)
+        return alias
 
     def allow_relation(self, obj1, obj2, **hints):
         # The primary and its replicas hold the same rows, and the auth
         # database is reachable from them through db_constraint=False keys.
-        known = {*routing_settings.data_aliases, routing_settings.auth_db}
+        known = {*routing_settings.data_aliases, routing_settings.auth_db, DEFAULT_DB_ALIAS}
         if obj1._state.db in known and obj2._state.db in known:
             return True
         return None
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
-        # Replicas receive schema and rows through replication.
+        # Replicas receive schema and rows through replication; `default`, when
+        # it is the primary under another name, must not record migrations twice.
         return db == routing_settings.primary

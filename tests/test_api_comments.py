@@ -59,7 +59,9 @@ def test_list_and_filter_by_article(anon, article, comment, bob):
 def test_malformed_article_filter_is_a_400(anon, value):
     response = anon.get("/api/comments/", {"article": value})
     assert response.status_code == 400
-    assert response.json()["errors"]["article"] == [f"Must be a whole number (an id), not {value!r}."]
+    assert response.json()["errors"]["article"] == [
+        f"Must be a whole number (an id) from 0 to 9223372036854775807, not {value!r}."
+    ]
 
 
 def test_retrieve_comment(anon, comment):
@@ -93,3 +95,17 @@ def test_others_cannot_edit_or_delete_a_comment(alice_client, comment):
 def test_author_deletes_comment(bob_client, comment):
     assert bob_client.delete(f"/api/comments/{comment.pk}/").status_code == 204
     assert not Comment.objects.exists()
+
+
+def test_article_filter_beyond_64_bits_is_a_400_not_a_crash(anon):
+    response = anon.get("/api/comments/", {"article": str(2**63)})
+    assert response.status_code == 400
+    assert "from 0 to 9223372036854775807" in response.json()["errors"]["article"][0]
+    assert anon.get("/api/comments/", {"article": str(2**63 - 1)}).json()["count"] == 0
+
+
+def test_deleting_a_comment_touches_only_the_primary(bob_client, comment, django_assert_num_queries):
+    with django_assert_num_queries(0, using="replica1"), django_assert_num_queries(0, using="replica2"):
+        response = bob_client.delete(f"/api/comments/{comment.pk}/")
+    assert response.status_code == 204
+    assert "replica" not in response.headers["Server-Timing"]

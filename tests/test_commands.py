@@ -1,6 +1,7 @@
 """migrate, createsuperuser and the demo user: they work without naming a database."""
 
 import io
+import json
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -8,11 +9,13 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from api.management.commands.ensure_demo_user import skip_reason
+from api.models import Article
 from project.databases import is_embedded
 from routing.aliases import migration_aliases
 from tests.conftest import ALL_DATABASES
 
-pytestmark = pytest.mark.django_db(databases=ALL_DATABASES)
+# With `default`: createsuperuser checks for unapplied migrations on it.
+pytestmark = pytest.mark.django_db(databases=[*ALL_DATABASES, "default"])
 
 
 def run(*args, **options) -> str:
@@ -69,7 +72,7 @@ def test_demo_user_without_variables(settings):
         assert get_user_model().objects.get(username="demo").check_password("demo")
     else:
         # Real servers: never a well-known password unless asked for.
-        assert "Demo user skipped: set DEMO_USER and DEMO_PASSWORD" in run("ensure_demo_user")
+        assert "Demo user skipped: set DEMO_PASSWORD" in run("ensure_demo_user")
         assert not get_user_model().objects.filter(username="demo").exists()
 
 
@@ -87,6 +90,7 @@ def test_demo_user_from_the_environment(settings):
         (True, True, "", "", True),  # embedded default: demo/demo
         (False, True, "", "", False),  # real servers: only when asked
         (False, True, "visitor", "pw", True),
+        (False, True, "admin", "", False),  # a user name alone would get the public password
         (False, False, "visitor", "", False),  # production: never a default password
         (True, False, "", "", False),
         (False, False, "visitor", "pw", True),
@@ -95,3 +99,47 @@ def test_demo_user_from_the_environment(settings):
 def test_when_a_demo_user_may_be_created(embedded, debug, user, password, created):
     reason = skip_reason(embedded=embedded, debug=debug, demo_user=user, demo_password=password)
     assert (reason is None) is created
+
+
+def test_dumpdata_reads_the_database_the_app_lives_in(alice, article):
+    dumped = json.loads(run("dumpdata", "api"))
+    assert [item["fields"]["title"] for item in dumped if item["model"] == "api.article"] == ["First"]
+    users = json.loads(run("dumpdata", "auth.user"))
+    assert [item["fields"]["username"] for item in users] == ["alice"]
+
+
+def test_dumpdata_of_apps_in_two_databases_says_how_to_split(alice):
+    with pytest.raises(CommandError) as refused:
+        run("dumpdata")
+    assert "--database primary for api;" in str(refused.value)
+    assert "--database auth_db for admin, auth, contenttypes, sessions" in str(refused.value)
+
+
+def test_loaddata_puts_each_object_in_its_own_database(tmp_path):
+    fixture = tmp_path / "mixed.json"
+    fixture.write_text(
+        json.dumps(
+            [
+                {"model": "auth.user", "pk": 50, "fields": {"username": "fixture-user", "password": "!"}},
+                {
+                    "model": "api.article",
+                    "pk": 60,
+                    "fields": {
+                        "title": "From a fixture",
+                        "author": 50,
+                        "created_at": "2026-01-01T00:00:00Z",
+                        "updated_at": "2026-01-01T00:00:00Z",
+                    },
+                },
+            ]
+        )
+    )
+    run("loaddata", str(fixture), verbosity=0)
+    assert get_user_model().objects.db_manager("auth_db").filter(username="fixture-user").exists()
+    assert Article.objects.using("primary").get(pk=60).author.username == "fixture-user"
+
+
+def test_flush_without_database_empties_every_database(alice, article):
+    run("flush", interactive=False, verbosity=0)
+    assert not Article.objects.exists()
+    assert not get_user_model().objects.exists()

@@ -3,6 +3,7 @@
 import sqlite3
 from contextlib import contextmanager
 
+import pytest
 from django.db import connections
 
 from api.models import Article
@@ -93,17 +94,20 @@ def unmigrated_replica1(tmp_path):
             yield "no such table: api_article"
 
 
-def test_unreachable_database_is_a_503_that_names_the_cause(anon, tmp_path):
+def test_unreachable_database_is_a_503_that_names_the_cause(anon, tmp_path, settings):
+    settings.DEBUG = True  # the driver's own message is shown only with DEBUG on
     with unreachable_replica1(tmp_path) as driver_message:
         response = anon.get("/api/articles/", headers={"X-DB-Alias": "replica1"})
     body = assert_json_error(response, 503, "database_unavailable")
     assert driver_message in body["detail"]
-    assert "database server is running" in body["detail"]
+    assert "database servers are running" in body["detail"]
+    assert "dbdoctor" in body["detail"]
     assert response.headers["Retry-After"] == "5"
     assert response.headers["X-DB-Alias"] == "replica1"
 
 
-def test_unmigrated_database_is_a_503_that_says_to_migrate(anon, tmp_path):
+def test_unmigrated_database_is_a_503_that_says_to_migrate(anon, tmp_path, settings):
+    settings.DEBUG = True
     with unmigrated_replica1(tmp_path) as driver_message:
         response = anon.get("/api/articles/", headers={"X-DB-Alias": "replica1"})
     body = assert_json_error(response, 503, "database_not_migrated")
@@ -111,8 +115,34 @@ def test_unmigrated_database_is_a_503_that_says_to_migrate(anon, tmp_path):
     assert "manage.py migrate" in body["detail"]
 
 
+def test_without_debug_the_driver_message_stays_in_the_log(anon, tmp_path, caplog):
+    with unreachable_replica1(tmp_path) as driver_message:
+        response = anon.get("/api/articles/", headers={"X-DB-Alias": "replica1"})
+    body = assert_json_error(response, 503, "database_unavailable")
+    assert driver_message not in body["detail"]
+    assert driver_message in caplog.text
+
+
 def test_other_replica_keeps_serving_while_one_is_broken(anon, article, tmp_path):
     with unreachable_replica1(tmp_path):
         response = anon.get("/api/articles/", headers={"X-DB-Alias": "replica2"})
     assert response.status_code == 200
     assert response.json()["count"] == 1
+
+
+def test_too_many_query_parameters_is_a_json_400(anon):
+    query = "&".join(f"p{n}=1" for n in range(1500))
+    body = assert_json_error(anon.get(f"/api/articles/?{query}"), 400, "bad_request")
+    assert "query string was refused" in body["detail"]
+
+
+@pytest.mark.parametrize("method", ["trace"])
+def test_trace_is_not_routed_to_a_replica(anon, method):
+    response = anon.generic(method.upper(), "/api/articles/", headers={"X-DB-Alias": "replica1"})
+    assert_json_error(response, 400, "replica_not_writable")
+
+
+def test_unexpected_view_error_is_a_json_500(anon, settings):
+    settings.ROOT_URLCONF = "tests.urls"
+    body = assert_json_error(anon.get("/api/test/drf-raise/"), 500, "server_error")
+    assert "failed" in body["detail"]

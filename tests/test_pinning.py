@@ -98,3 +98,42 @@ def test_pinned_queries_really_run_there(django_assert_num_queries):
     wait_for_replicas()
     with pin("replica2"), django_assert_num_queries(1, using="replica2"):
         assert Article.objects.count() == 1
+
+
+def test_pin_replica_inside_a_request_keeps_the_requests_replica():
+    with activate(Route("replica2", "replica-pick")), pin("replica") as route:
+        assert route.alias == "replica2"
+
+
+def test_one_shared_pin_serves_concurrent_tasks():
+    shared = pin("replica1")
+
+    async def use(delay: float):
+        with shared:
+            await asyncio.sleep(delay)
+            return router.db_for_read(Article)
+
+    async def both():
+        return await asyncio.gather(use(0.02), use(0.01))
+
+    assert asyncio.run(both()) == ["replica1", "replica1"]
+    assert current_route() is None
+
+
+def test_one_shared_pin_serves_many_threads():
+    shared = pin("replica2")
+    barrier = threading.Barrier(8)
+    seen = []
+
+    def inside():
+        with shared:
+            barrier.wait()
+            seen.append(router.db_for_read(Article))
+        seen.append(current_route())
+
+    threads = [threading.Thread(target=inside) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(seen, key=str) == sorted(["replica2"] * 8 + [None] * 8, key=str)

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.http import JsonResponse
 from django.urls import include, path
+from rest_framework.decorators import api_view
 
 from api.models import Article
 from routing.pinning import pin
@@ -29,6 +30,17 @@ def atomic_read_view(request):
         return JsonResponse({"count": Article.objects.count()})
 
 
+def atomic_default_view(request):
+    # transaction.atomic() without `using`: Django's most common idiom.
+    with transaction.atomic():
+        return JsonResponse({"count": Article.objects.count()})
+
+
+@api_view(["GET"])
+def drf_raising_view(request):
+    raise Boom("a bug in a DRF view")
+
+
 def no_query_view(request):
     return JsonResponse({"route": current_route().alias})
 
@@ -37,6 +49,8 @@ urlpatterns = [
     path("api/test/raise/", raising_view),
     path("api/test/pinned/", pinned_view),
     path("api/test/atomic-read/", atomic_read_view),
+    path("api/test/atomic-default/", atomic_default_view),
     path("api/test/no-query/", no_query_view),
+    path("api/test/drf-raise/", drf_raising_view),
     path("", include("project.urls")),
 ]

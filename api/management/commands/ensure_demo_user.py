@@ -1,7 +1,7 @@
 """Create the demo user that the README and Swagger UI examples log in with.
 
-Created only on the embedded SQLite databases, or anywhere when DEMO_USER or
-DEMO_PASSWORD is set, and never with DEBUG off unless DEMO_PASSWORD is given.
+Created on the embedded SQLite databases; on real servers only when
+DEMO_PASSWORD is set; never with DEBUG off unless DEMO_PASSWORD is given.
 Running it again keeps the user; an explicit DEMO_PASSWORD is applied.
 """
 
@@ -17,8 +17,9 @@ DEFAULT_PASSWORD = "demo"  # noqa: S105 - the documented demo credential
 
 def skip_reason(*, embedded: bool, debug: bool, demo_user: str, demo_password: str) -> str | None:
     """Why no demo user may be created here, or ``None`` when it may."""
-    if not (demo_user or demo_password) and not embedded:
-        return "set DEMO_USER and DEMO_PASSWORD to create one on these databases"
+    if not embedded and not demo_password:
+        # Never the well-known default password on real servers.
+        return "set DEMO_PASSWORD (and DEMO_USER) to create one on these databases"
     if not debug and not demo_password:
         return "DEBUG is off and DEMO_PASSWORD is not set"
     return None

@@ -1,0 +1,54 @@
+"""dbdoctor on whichever engine the suite runs on, plus its pure helpers.
+
+The failures that need a real MySQL server are provoked in tests/mysql/.
+"""
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+
+from routing.doctor import global_bypass_privileges
+from tests.conftest import ALL_DATABASES
+
+pytestmark = pytest.mark.django_db(databases=ALL_DATABASES)
+
+
+def test_test_databases_are_healthy():
+    out = io.StringIO()
+    call_command("dbdoctor", "--json", stdout=out)
+    document = json.loads(out.getvalue())
+    assert document["healthy"] is True
+    roles = {report["alias"]: report["role"] for report in document["aliases"]}
+    assert roles == {
+        "default": "default",
+        "primary": "primary",
+        "replica1": "replica",
+        "replica2": "replica",
+        "auth_db": "auth",
+    }
+    reports = {report["alias"]: report for report in document["aliases"]}
+    assert reports["replica1"]["read_only"] is True
+    assert reports["primary"]["read_only"] is False
+    assert reports["default"]["target"] == "same database as 'primary'"
+
+
+def test_unknown_alias_is_refused():
+    with pytest.raises(Exception, match="Unknown alias"):
+        call_command("dbdoctor", "--database", "replica9")
+
+
+@pytest.mark.parametrize(
+    ("grant", "found"),
+    [
+        ("GRANT SLAVE MONITOR ON *.* TO `app`@`%`", []),
+        ("GRANT SUPER, SLAVE MONITOR ON *.* TO `app`@`%`", ["SUPER"]),
+        ("GRANT READ ONLY ADMIN ON *.* TO `app`@`%`", ["READ ONLY ADMIN"]),
+        ("GRANT ALL PRIVILEGES ON *.* TO `root`@`localhost` WITH GRANT OPTION", ["ALL PRIVILEGES"]),
+        ("GRANT ALL PRIVILEGES ON `superset`.* TO `app`@`%`", []),  # one database, and not SUPER
+        ("GRANT USAGE ON *.* TO `app`@`%` IDENTIFIED BY PASSWORD '*ABC'", []),
+    ],
+)
+def test_privileges_that_bypass_read_only(grant, found):
+    assert global_bypass_privileges(grant) == found
