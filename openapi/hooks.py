@@ -6,13 +6,23 @@ DELETE's 204 that carries no body.
 
 from __future__ import annotations
 
-from routing import reasons
+from routing import reasons, tokens
 from routing.conf import routing_settings
 from routing.reporting import ALIAS_HEADER, NO_ALIAS, REASON_HEADER, TIMING_HEADER
 
 ERROR_SCHEMA = "Error"
 _HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 _UNSAFE_METHODS = {"post", "put", "patch", "delete"}
+
+
+def _token_headers() -> dict[str, dict]:
+    return {
+        tokens.HEADER_NAME: {
+            "description": "After a committed write: send it back (header or the `db_causal` cookie, set at "
+            "the same time) so your next reads see this write.",
+            "schema": {"type": "string"},
+        },
+    }
 
 
 def _headers() -> dict[str, dict]:
@@ -65,7 +75,8 @@ def _error_response(description: str) -> dict:
 def _error_responses(method: str, path: str, operation: dict) -> dict[str, dict]:
     errors = {
         "400": "Invalid input, or a routing override that is unknown, conflicting, or names a replica for a write.",
-        "503": "A database is unavailable or not migrated; `detail` names the cause and the fix.",
+        "503": "A database is unavailable or not migrated (`detail` names the cause and the fix); for a write, "
+        "`primary_unavailable` while the primary is down, with Retry-After. Nothing was changed.",
     }
     # Wrong Basic credentials are refused on any method.
     errors["401"] = "Authentication required (writes), or the credentials sent are wrong."
@@ -78,9 +89,10 @@ def _error_responses(method: str, path: str, operation: dict) -> dict[str, dict]
 
 def document_routing(result: dict, generator, request, public) -> dict:
     components = result.setdefault("components", {})
-    components.setdefault("headers", {}).update(_headers())
+    components.setdefault("headers", {}).update({**_headers(), **_token_headers()})
     components.setdefault("schemas", {})[ERROR_SCHEMA] = _error_schema()
     header_refs = {name: {"$ref": f"#/components/headers/{name}"} for name in _headers()}
+    token_refs = {name: {"$ref": f"#/components/headers/{name}"} for name in _token_headers()}
 
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
@@ -89,6 +101,13 @@ def document_routing(result: dict, generator, request, public) -> dict:
             responses = operation.setdefault("responses", {})
             for status, description in _error_responses(method, path, operation).items():
                 responses.setdefault(status, _error_response(description))
-            for response in responses.values():
+            for status, response in responses.items():
                 response.setdefault("headers", {}).update(header_refs)
+                if method in _UNSAFE_METHODS and status.startswith("2"):
+                    response["headers"].update(token_refs)
+                if status == "503":
+                    response["headers"]["Retry-After"] = {
+                        "description": "Seconds to wait before retrying.",
+                        "schema": {"type": "integer"},
+                    }
     return result

@@ -4,6 +4,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
+from routing import tokens
 from routing.conf import PRIMARY, routing_settings
 from routing.overrides import HEADER_NAME, QUERY_PARAM
 from routing.policy import SAFE_METHODS
@@ -18,6 +19,24 @@ def routing_parameters(method: str) -> list[OpenApiParameter]:
         f"`replica`: let the router pick one replica (the default for safe methods). A replica alias ({replicas}): "
         "that replica. Writes (POST, PUT, PATCH, DELETE) accept only `primary`. Any other value is a 400."
     )
+    causal = []
+    if method in SAFE_METHODS:
+        causal = [
+            OpenApiParameter(
+                tokens.HEADER_NAME,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="The token a write returned: this read is served by a replica that has applied "
+                "that write, or by the primary (read-your-writes). Also read from the `db_causal` cookie. "
+                "A token this server did not sign is ignored (reason `causal-invalid`).",
+            ),
+            OpenApiParameter(
+                tokens.COOKIE_NAME,
+                OpenApiTypes.STR,
+                OpenApiParameter.COOKIE,
+                description=f"Set by a write; the same token as the `{tokens.HEADER_NAME}` header.",
+            ),
+        ]
     return [
         OpenApiParameter(HEADER_NAME, OpenApiTypes.STR, OpenApiParameter.HEADER, enum=values, description=description),
         OpenApiParameter(
@@ -28,6 +47,7 @@ def routing_parameters(method: str) -> list[OpenApiParameter]:
             description=f"Same as the `{HEADER_NAME}` header, for clients that cannot set headers. "
             "If both are given they must agree.",
         ),
+        *causal,
     ]
 
 

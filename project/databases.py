@@ -25,14 +25,18 @@ URL_VARIABLES = {
     "replica1": "REPLICA1_DATABASE_URL",
     "replica2": "REPLICA2_DATABASE_URL",
     "auth_db": "AUTH_DATABASE_URL",
+    "auth_replica1": "AUTH_REPLICA1_DATABASE_URL",
+    "auth_replica2": "AUTH_REPLICA2_DATABASE_URL",
 }
 REPLICAS = ("replica1", "replica2")
+AUTH_REPLICAS = ("auth_replica1", "auth_replica2")
 
 # Test databases: the replicas and `default` are mirrors of the primary, so the
 # test runner neither creates nor flushes them; on MySQL a replica mirror is a
 # real replica connection to the replicated test database. No alias depends on
 # `default` (a mirror), or Django reports a circular dependency.
 _MIRROR_OF_PRIMARY = {"MIRROR": "primary", "DEPENDENCIES": []}
+_MIRROR_OF_AUTH = {"MIRROR": "auth_db", "DEPENDENCIES": []}
 _OWN_TEST_DATABASE = {"DEPENDENCIES": []}
 
 # SQLite: wait for a lock instead of failing at once under a threaded server.
@@ -104,7 +108,11 @@ def databases_from_urls(urls: Mapping[str, str], conn_max_age: int = 0) -> dict[
         if "mysql" in config["ENGINE"]:
             config["OPTIONS"] = {**MYSQL_OPTIONS, **config.get("OPTIONS", {})}
             config["TEST"] = dict(MYSQL_TEST)
-        test = _MIRROR_OF_PRIMARY if alias in REPLICAS else _OWN_TEST_DATABASE
+        test = _OWN_TEST_DATABASE
+        if alias in REPLICAS:
+            test = _MIRROR_OF_PRIMARY
+        elif alias in AUTH_REPLICAS:
+            test = _MIRROR_OF_AUTH
         config["TEST"] = {**config.get("TEST", {}), **test}
         databases[alias] = config
     return _with_default(databases)

@@ -12,7 +12,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
-from project.databases import URL_VARIABLES, configured_databases, uses_mysql
+from project.databases import AUTH_REPLICAS, REPLICAS, URL_VARIABLES, configured_databases, uses_mysql
 from project.mysql_driver import select_driver
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -123,7 +123,9 @@ if MYSQL_DRIVER is not None and MYSQL_DRIVER.name is None:
     raise ImproperlyConfigured(MYSQL_DRIVER.missing_message())
 DATABASE_ROUTERS = ["routing.routers.AuthRouter", "routing.routers.PrimaryReplicaRouter"]
 ROUTING_PRIMARY = "primary"
-ROUTING_REPLICAS = [alias for alias in ("replica1", "replica2") if alias in DATABASES]
+ROUTING_REPLICAS = [alias for alias in REPLICAS if alias in DATABASES]
+# Copies of auth_db on the replica servers, read while auth_db is unreachable.
+ROUTING_AUTH_REPLICAS = [alias for alias in AUTH_REPLICAS if alias in DATABASES]
 ROUTING_AUTH_DB = "auth_db"
 ROUTING_AUTH_APPS = ["auth", "contenttypes", "sessions", "admin"]
 ROUTING_MAX_REPLICA_LAG = 5

@@ -25,7 +25,7 @@ def migration_aliases() -> list[str]:
     ordered = [routing_settings.primary, routing_settings.auth_db, *databases]
     targets: list[str] = []
     for alias in ordered:
-        if alias in targets or alias not in databases or alias in routing_settings.replicas:
+        if alias in targets or alias not in databases or alias in routing_settings.all_replicas:
             continue
         if any(same_database(databases[alias], databases[target]) for target in targets):
             continue

@@ -19,6 +19,7 @@ def check_aliases(app_configs=None, **kwargs):
     databases = settings.DATABASES
     named = [("ROUTING_PRIMARY", routing_settings.primary), ("ROUTING_AUTH_DB", routing_settings.auth_db)]
     named += [("ROUTING_REPLICAS", replica) for replica in routing_settings.replicas]
+    named += [("ROUTING_AUTH_REPLICAS", replica) for replica in routing_settings.auth_replicas]
     for setting, alias in named:
         if alias not in databases:
             errors.append(

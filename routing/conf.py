@@ -16,6 +16,13 @@ DEFAULT_AUTH_APPS = ("auth", "contenttypes", "sessions", "admin")
 PRIMARY = "primary"
 ANY_REPLICA = "replica"
 
+# ROUTING_READ_YOUR_WRITES values. None (the default) means causal where the
+# primary can report a replication position, window where it cannot.
+CAUSAL = "causal"
+WINDOW = "window"
+OFF = "off"
+READ_YOUR_WRITES_MODES = (CAUSAL, WINDOW, OFF)
+
 
 class RoutingSettings:
     @property
@@ -34,6 +41,16 @@ class RoutingSettings:
         return getattr(settings, "ROUTING_AUTH_DB", "auth_db")
 
     @property
+    def auth_replicas(self) -> tuple[str, ...]:
+        """Read-only copies of ``auth_db``, used for auth reads only while it is unreachable."""
+        return tuple(getattr(settings, "ROUTING_AUTH_REPLICAS", ()))
+
+    @property
+    def all_replicas(self) -> tuple[str, ...]:
+        """Every read-only alias: never migrated, never written."""
+        return (*self.replicas, *self.auth_replicas)
+
+    @property
     def auth_apps(self) -> frozenset[str]:
         """App labels whose models always live on ``auth_db``."""
         return frozenset(getattr(settings, "ROUTING_AUTH_APPS", DEFAULT_AUTH_APPS))
@@ -42,6 +59,46 @@ class RoutingSettings:
     def max_replica_lag(self) -> float:
         """Seconds a replica may trail the primary before it counts as unhealthy."""
         return float(getattr(settings, "ROUTING_MAX_REPLICA_LAG", 5))
+
+    @property
+    def read_your_writes(self) -> str | None:
+        """``causal``, ``window``, ``off``, or None for causal-where-supported."""
+        return getattr(settings, "ROUTING_READ_YOUR_WRITES", None)
+
+    @property
+    def causal_timeout(self) -> float:
+        """Seconds a causal read may wait for a replica to apply the client's write."""
+        return float(getattr(settings, "ROUTING_CAUSAL_TIMEOUT", 0.2))
+
+    @property
+    def causal_token_ttl(self) -> int:
+        """Seconds a causal token (and its cookie) is honoured."""
+        return int(getattr(settings, "ROUTING_CAUSAL_TOKEN_TTL", 60))
+
+    @property
+    def pin_seconds(self) -> float:
+        """In window mode: how long a client that wrote reads from the primary."""
+        return float(getattr(settings, "ROUTING_PIN_SECONDS", 5))
+
+    @property
+    def cooldown(self) -> float:
+        """Seconds an unhealthy replica stays out of the pick before it is tried again."""
+        return float(getattr(settings, "ROUTING_COOLDOWN", 10))
+
+    @property
+    def health_interval(self) -> float:
+        """Seconds a replica's health is trusted before it is checked again."""
+        return float(getattr(settings, "ROUTING_HEALTH_INTERVAL", 2))
+
+    @property
+    def health_timeout(self) -> float:
+        """Connect and read timeout of one health check, in seconds."""
+        return float(getattr(settings, "ROUTING_HEALTH_TIMEOUT", 1))
+
+    @property
+    def retry_after(self) -> int:
+        """The Retry-After of a 503 while the primary is down."""
+        return int(getattr(settings, "ROUTING_RETRY_AFTER", 5))
 
     @property
     def doctor_start_hint(self) -> str:

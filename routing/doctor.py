@@ -21,6 +21,7 @@ from django.db.utils import ConnectionHandler
 from routing.aliases import migration_aliases, same_database
 from routing.conf import routing_settings
 from routing.diagnosis import Finding, Target, driver_missing, explain_connection_error, replication_stopped
+from routing.replication import lag_seconds, last_error, replica_status, threads
 
 CONNECT_TIMEOUT_SECONDS = 3
 # Global privileges that let an account write on a read_only server.
@@ -68,6 +69,8 @@ def expected_role(alias: str) -> str:
         return "replica"
     if alias == routing_settings.auth_db:
         return "auth"
+    if alias in routing_settings.auth_replicas:
+        return "replica"
     return "default" if alias == "default" else "other"
 
 
@@ -224,7 +227,7 @@ def _read_server(cursor, report: AliasReport) -> None:
 
 def _read_replication(cursor, report: AliasReport) -> None:
     try:
-        status = _replica_status(cursor)
+        status = replica_status(cursor)
     except DatabaseError as error:
         if report.role == "replica":
             privilege = "SLAVE MONITOR" if report.server.startswith("MariaDB") else "REPLICATION CLIENT"
@@ -240,26 +243,11 @@ def _read_replication(cursor, report: AliasReport) -> None:
     report.replicating = status is not None
     if status is None:
         return
-    io_running = status.get("Slave_IO_Running") or status.get("Replica_IO_Running") or ""
-    sql_running = status.get("Slave_SQL_Running") or status.get("Replica_SQL_Running") or ""
+    io_running, sql_running = threads(status)
     report.replication_threads = f"IO {io_running}, SQL {sql_running}"
-    lag = status.get("Seconds_Behind_Master", status.get("Seconds_Behind_Source"))
-    report.lag_seconds = float(lag) if lag is not None else None
+    report.lag_seconds = lag_seconds(status)
     if io_running != "Yes" or sql_running != "Yes":
-        error = status.get("Last_SQL_Error") or status.get("Last_IO_Error") or ""
-        report.findings.append(replication_stopped(io_running, sql_running, error))
-
-
-def _replica_status(cursor) -> dict | None:
-    """SHOW REPLICA STATUS (MariaDB 10.5+, MySQL 8.0.22+), else its older name."""
-    try:
-        cursor.execute("SHOW REPLICA STATUS")
-    except DatabaseError:
-        cursor.execute("SHOW SLAVE STATUS")
-    row = cursor.fetchone()
-    if row is None:
-        return None
-    return dict(zip((column[0] for column in cursor.description), row, strict=True))
+        report.findings.append(replication_stopped(io_running, sql_running, last_error(status)))
 
 
 def _user(report: AliasReport) -> str:

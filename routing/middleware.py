@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from time import perf_counter
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import patch_vary_headers
 
-from routing import reasons
-from routing.overrides import HEADER_NAME, OverrideRejected, read_override
-from routing.policy import route_request
+from routing import reasons, tokens
+from routing.conf import routing_settings
+from routing.overrides import HEADER_NAME, OverrideRejected
 from routing.reporting import (
     ALIAS_HEADER,
     NO_ALIAS,
@@ -19,6 +19,7 @@ from routing.reporting import (
     served_by,
     server_timing,
 )
+from routing.resolution import PrimaryUnavailable, resolve_route
 from routing.state import Route, activate
 
 _COMPACT_JSON = {"separators": (",", ":")}
@@ -29,7 +30,9 @@ class RoutingMiddleware:
 
     The route is set and reset inside this one call (``activate`` restores the
     previous value in a ``finally``), so it cannot leak into the next request on
-    the same thread or task, not even when the view raises.
+    the same thread or task, not even when the view raises. Under ASGI the
+    route is resolved in the thread that will run the (sync) view, so the
+    connections it checks are the ones the view uses.
     """
 
     sync_capable = True
@@ -46,42 +49,64 @@ class RoutingMiddleware:
             return self.__acall__(request)
         started = perf_counter()
         try:
-            route = _route_for(request)
-        except OverrideRejected as rejection:
-            return _rejected(rejection, started)
+            route = resolve_route(request)
+        except (OverrideRejected, PrimaryUnavailable) as refusal:
+            return _refused(refusal, started)
         with activate(route):
             response = self.get_response(request)
-        return _annotate(response, route, started)
+        return _finish(request, response, route, started)
 
     async def __acall__(self, request: HttpRequest):
         started = perf_counter()
         try:
-            route = _route_for(request)
-        except OverrideRejected as rejection:
-            return _rejected(rejection, started)
+            route = await sync_to_async(resolve_route)(request)
+        except (OverrideRejected, PrimaryUnavailable) as refusal:
+            return _refused(refusal, started)
         with activate(route):
             response = await self.get_response(request)
-        return _annotate(response, route, started)
+        return _finish(request, response, route, started)
 
 
-def _route_for(request: HttpRequest) -> Route:
-    return route_request(request.method, read_override(request))
-
-
-def _annotate(response: HttpResponse, route: Route, started: float) -> HttpResponse:
+def _finish(request: HttpRequest, response: HttpResponse, route: Route, started: float) -> HttpResponse:
     alias, reason = served_by(route)
     response.headers[ALIAS_HEADER] = alias
     response.headers[REASON_HEADER] = reason
     response.headers[TIMING_HEADER] = server_timing(route, perf_counter() - started)
     # The same URL may be answered by another database: caches must key on it.
-    patch_vary_headers(response, [HEADER_NAME])
+    patch_vary_headers(response, [HEADER_NAME, tokens.HEADER_NAME])
+    _hand_out_token(request, response, route)
     return response
 
 
-def _rejected(rejection: OverrideRejected, started: float) -> HttpResponse:
-    response = JsonResponse(rejection.as_dict(), status=rejection.status_code, json_dumps_params=_COMPACT_JSON)
-    response.headers[ALIAS_HEADER] = NO_ALIAS
-    response.headers[REASON_HEADER] = reasons.OVERRIDE_REJECTED
+def _hand_out_token(request: HttpRequest, response: HttpResponse, route: Route) -> None:
+    """After a committed write: the token that lets the client read its own write."""
+    token = tokens.issue(route.log)
+    if token is None:
+        return
+    value = token.encode()
+    response.headers[tokens.HEADER_NAME] = value
+    response.set_cookie(
+        tokens.COOKIE_NAME,
+        value,
+        max_age=int(tokens.lifetime(token)) or 1,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+
+
+def _refused(refusal: OverrideRejected | PrimaryUnavailable, started: float) -> HttpResponse:
+    body = {"detail": refusal.detail, "code": refusal.code}
+    if isinstance(refusal, OverrideRejected):
+        body["allowed"] = list(refusal.allowed)
+        alias, reason = NO_ALIAS, reasons.OVERRIDE_REJECTED
+    else:
+        alias, reason = routing_settings.primary, reasons.PRIMARY_UNAVAILABLE
+    response = JsonResponse(body, status=refusal.status_code, json_dumps_params=_COMPACT_JSON)
+    response.headers[ALIAS_HEADER] = alias
+    response.headers[REASON_HEADER] = reason
     response.headers[TIMING_HEADER] = server_timing(None, perf_counter() - started)
+    if isinstance(refusal, PrimaryUnavailable):
+        response.headers["Retry-After"] = str(routing_settings.retry_after)
     patch_vary_headers(response, [HEADER_NAME])
     return response

@@ -12,6 +12,13 @@ PINNED = "pinned"  # code pinned its queries with routing.pinning.pin()
 ATOMIC = "atomic"  # reads inside transaction.atomic() on the primary
 WRITE = "write"  # a safe request whose only data queries were writes
 OVERRIDE_REJECTED = "override-rejected"  # the override was refused; nothing ran
+CAUSAL_REPLICA = "causal-replica"  # a replica that has applied the client's last write
+CAUSAL_PRIMARY = "causal-primary"  # no replica had the client's write in time
+CAUSAL_INVALID = "causal-invalid"  # a forged or corrupt token, ignored
+STICKY_WINDOW = "sticky-window"  # window mode: the client wrote moments ago
+REPLICA_FALLBACK = "replica-fallback"  # the chosen replica failed; another alias served
+NO_HEALTHY_REPLICA = "no-healthy-replica"  # every replica is down, stopped or lagging
+PRIMARY_UNAVAILABLE = "primary-unavailable"  # a write while the primary is down: 503
 
 ALL = (
     HEADER,
@@ -23,4 +30,11 @@ ALL = (
     ATOMIC,
     WRITE,
     OVERRIDE_REJECTED,
+    CAUSAL_REPLICA,
+    CAUSAL_PRIMARY,
+    CAUSAL_INVALID,
+    STICKY_WINDOW,
+    REPLICA_FALLBACK,
+    NO_HEALTHY_REPLICA,
+    PRIMARY_UNAVAILABLE,
 )

@@ -1,4 +1,4 @@
-"""Recording which alias really executed each query.
+"""Recording which alias really executed each query, and what it wrote.
 
 A wrapper is attached to each database connection when it opens (the
 ``connection_created`` signal, sent in the thread that runs the queries, also
@@ -9,16 +9,27 @@ through.
 The backend's own set-up statements (MySQL's ``SET SESSION ...`` on connect)
 are not counted: they run before ``connection_created``, so the recorder
 only counts statements on a connection it has seen announced.
+
+Two more things are noticed on the way, because only the querying thread can
+see them: a write to the primary (once its transaction commits, its
+replication position goes into the log, for the response's causal token),
+and a replica connection that broke (it leaves the pick for the cooldown).
 """
 
 from __future__ import annotations
 
 from time import perf_counter
 
-from routing.state import current_route
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, transaction
+
+from routing.conf import OFF, WINDOW, routing_settings
+from routing.health import is_disconnect, registry
+from routing.replication import positions_for
+from routing.state import QueryLog, current_route
 
 # Set on each DatabaseWrapper: the driver connection announced by connection_created.
 _ANNOUNCED = "_routing_announced_connection"
+_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
 def record_query(execute, sql, params, many, context):
@@ -28,9 +39,40 @@ def record_query(execute, sql, params, many, context):
         return execute(sql, params, many, context)
     started = perf_counter()
     try:
-        return execute(sql, params, many, context)
+        result = execute(sql, params, many, context)
+    except DatabaseError as error:
+        if wrapper.alias in routing_settings.replicas and is_disconnect(wrapper, error):
+            registry.mark_failed(wrapper.alias, error)
+        raise
     finally:
         route.log.record(wrapper.alias, perf_counter() - started)
+    if sql.lstrip()[:7].upper().startswith(_WRITE_VERBS) and _is_primary_database(wrapper.alias):
+        _await_commit(route.log, wrapper)
+    return result
+
+
+def _is_primary_database(alias: str) -> bool:
+    return alias == routing_settings.primary or (alias == DEFAULT_DB_ALIAS and routing_settings.default_is_primary)
+
+
+def _await_commit(log: QueryLog, wrapper) -> None:
+    """Once this write's transaction commits, note it (and its position) in the log."""
+    if routing_settings.read_your_writes == OFF or wrapper.alias in log.awaiting_commit:
+        return
+    log.awaiting_commit.add(wrapper.alias)
+
+    def committed() -> None:
+        log.awaiting_commit.discard(wrapper.alias)
+        log.committed = True
+        if routing_settings.read_your_writes == WINDOW:
+            return
+        scheme = positions_for(wrapper)
+        position = scheme.after_commit(wrapper) if scheme is not None else None
+        if position:
+            log.position, log.position_scheme = position, scheme.name
+
+    # Runs at once in autocommit mode, else after the outermost commit.
+    transaction.on_commit(committed, using=wrapper.alias)
 
 
 def on_connection_created(sender, connection, **kwargs) -> None:

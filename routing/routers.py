@@ -11,21 +11,36 @@ would send the article's writes there.
 
 from __future__ import annotations
 
-from django.db import DEFAULT_DB_ALIAS, connections
+import time
+
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
 from routing import reasons
 from routing.conf import routing_settings
+from routing.health import registry
 from routing.state import current_route
 
 
 class AuthRouter:
-    """Every model of ``ROUTING_AUTH_APPS`` reads, writes and migrates on ``ROUTING_AUTH_DB``."""
+    """Every model of ``ROUTING_AUTH_APPS`` reads, writes and migrates on ``ROUTING_AUTH_DB``.
+
+    With ``ROUTING_AUTH_REPLICAS`` configured, auth *reads* go to one of them
+    while ``auth_db`` cannot be reached (when it shares the primary's server,
+    that is whenever the primary is down), so reads that show users keep
+    working. Writes never leave ``auth_db``.
+    """
 
     def _owns(self, model_or_obj) -> bool:
         return model_or_obj._meta.app_label in routing_settings.auth_apps
 
     def db_for_read(self, model, **hints):
-        return routing_settings.auth_db if self._owns(model) else None
+        if not self._owns(model):
+            return None
+        auth_db = routing_settings.auth_db
+        fallbacks = routing_settings.auth_replicas
+        if not fallbacks or can_connect(auth_db):
+            return auth_db
+        return next((alias for alias in fallbacks if can_connect(alias)), auth_db)
 
     def db_for_write(self, model, **hints):
         return routing_settings.auth_db if self._owns(model) else None
@@ -39,6 +54,25 @@ class AuthRouter:
         if app_label in routing_settings.auth_apps:
             return db == routing_settings.auth_db
         return None
+
+
+def can_connect(alias: str) -> bool:
+    """Whether ``alias``'s connection is open or opens now; a failure leaves it out for the cooldown.
+
+    The query that asked for the alias needs the connection anyway, so this
+    costs no extra round trip when the database is up.
+    """
+    connection = connections[alias]
+    if connection.connection is not None:
+        return True
+    if registry.state(alias).cooling_down(time.monotonic()):
+        return False
+    try:
+        connection.ensure_connection()
+    except DatabaseError as error:
+        registry.mark_failed(alias, error)
+        return False
+    return True
 
 
 def open_transaction_alias() -> str | None:
@@ -84,7 +118,8 @@ class PrimaryReplicaRouter:
     def allow_relation(self, obj1, obj2, **hints):
         # The primary and its replicas hold the same rows, and the auth
         # database is reachable from them through db_constraint=False keys.
-        known = {*routing_settings.data_aliases, routing_settings.auth_db, DEFAULT_DB_ALIAS}
+        known = {*routing_settings.data_aliases, routing_settings.auth_db, *routing_settings.auth_replicas}
+        known.add(DEFAULT_DB_ALIAS)
         if obj1._state.db in known and obj2._state.db in known:
             return True
         return None

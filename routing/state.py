@@ -34,6 +34,13 @@ class QueryLog:
     stats: dict[str, AliasStats] = field(default_factory=dict)
     # First reason that sent work to an alias, noted by the routers.
     reasons: dict[str, str] = field(default_factory=dict)
+    # Writes committed on the primary, and the replication position they
+    # reached (for the causal token of the response).
+    committed: bool = False
+    position: str = ""
+    position_scheme: str = ""
+    # Connections with a commit callback registered for their open transaction.
+    awaiting_commit: set[str] = field(default_factory=set)
 
     def record(self, alias: str, seconds: float) -> None:
         stats = self.stats.get(alias)
@@ -61,6 +68,20 @@ _current_route: ContextVar[Route | None] = ContextVar("routing_current_route", d
 def current_route() -> Route | None:
     """The innermost active route, or ``None`` outside requests and pins."""
     return _current_route.get()
+
+
+@contextmanager
+def recording_into(log: QueryLog) -> Iterator[None]:
+    """Record the body's queries in ``log`` without routing anything by it.
+
+    For work done while a request's route is still being decided (checking
+    replicas): it costs time, so it belongs in the request's Server-Timing.
+    """
+    token = _current_route.set(Route(alias="", reason="", log=log))
+    try:
+        yield
+    finally:
+        _current_route.reset(token)
 
 
 @contextmanager

@@ -3,11 +3,13 @@ import functools
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import AsyncClient, Client
 from rest_framework.test import APIClient
 
 from api.models import Article, Comment
+from routing.health import registry
 from tests.replication import ON_MYSQL, wait_for_replicas
 
 # Engine-specific tests are collected only where they apply (never skipped).
@@ -18,7 +20,7 @@ collect_ignore = ["sqlite"] if ON_MYSQL else ["mysql"]
 # see another connection's uncommitted transaction.
 # `default` is left out: it is the primary under Django's name, and a test case
 # opening a transaction on it would make the routers follow that transaction.
-ALL_DATABASES = ["primary", "replica1", "replica2", "auth_db"]
+ALL_DATABASES = ["primary", "replica1", "replica2", "auth_db", *settings.ROUTING_AUTH_REPLICAS]
 REPLICAS = ["replica1", "replica2"]
 UNSAFE_METHODS = ["post", "put", "patch", "delete"]
 
@@ -31,6 +33,14 @@ PASSWORD = "correct horse battery staple"
 def _fast_password_hashing(settings):
     # The default hasher costs ~0.3 s per Basic-authenticated request.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_replica_health():
+    # The health registry lives as long as the process; no test inherits a verdict.
+    registry.reset()
+    yield
+    registry.reset()
 
 
 @pytest.fixture(autouse=True)

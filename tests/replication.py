@@ -36,9 +36,18 @@ def raw_connection(alias: str):
 
 
 def query_one(alias: str, sql: str, params: tuple = ()):
-    with raw_connection(alias).cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
+    """One row from ``alias``; reconnects once if the server was restarted meanwhile."""
+    lost_connection = connections[alias].Database.OperationalError
+    for attempt in (1, 2):
+        try:
+            with raw_connection(alias).cursor() as cursor:
+                cursor.execute(sql, params)
+                return cursor.fetchone()
+        except lost_connection:
+            _local.__dict__.get("connections", {}).pop(alias, None)
+            if attempt == 2:
+                raise
+    return None
 
 
 def primary_position() -> str:

@@ -7,6 +7,7 @@ import io
 import json
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from routing.doctor import global_bypass_privileges
@@ -27,6 +28,7 @@ def test_test_databases_are_healthy():
         "replica1": "replica",
         "replica2": "replica",
         "auth_db": "auth",
+        **dict.fromkeys(settings.ROUTING_AUTH_REPLICAS, "replica"),
     }
     reports = {report["alias"]: report for report in document["aliases"]}
     assert reports["replica1"]["read_only"] is True

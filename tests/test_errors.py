@@ -1,15 +1,10 @@
 """Every error is a JSON body with the routing headers; no tracebacks, no HTML."""
 
-import sqlite3
-from contextlib import contextmanager
-
 import pytest
-from django.db import connections
 
 from api.models import Article
-from project.databases import sqlite_read_only_uri
+from tests.breakage import unmigrated, unreachable
 from tests.conftest import routed_db
-from tests.replication import ON_MYSQL, free_port, query_one, wait_for_replicas
 
 pytestmark = routed_db
 
@@ -52,51 +47,9 @@ def test_missing_trailing_slash_is_explained(anon):
     assert "did you mean /api/articles/" in body["detail"]
 
 
-@contextmanager
-def replica1_settings(**changes):
-    """Point replica1 elsewhere for the block: a real failure, no mocks."""
-    connection = connections["replica1"]
-    original = dict(connection.settings_dict)
-    connection.close()
-    connection.settings_dict.update(changes)
-    try:
-        yield
-    finally:
-        connection.close()
-        connection.settings_dict.clear()
-        connection.settings_dict.update(original)
-
-
-@contextmanager
-def unreachable_replica1(tmp_path):
-    if ON_MYSQL:
-        with replica1_settings(PORT=free_port()):
-            yield "Can't connect"
-    else:
-        with replica1_settings(NAME=sqlite_read_only_uri(tmp_path / "missing" / "db.sqlite3")):
-            yield "unable to open database file"
-
-
-@contextmanager
-def unmigrated_replica1(tmp_path):
-    if ON_MYSQL:
-        query_one("primary", "CREATE DATABASE test_empty")
-        wait_for_replicas()
-        try:
-            with replica1_settings(NAME="test_empty"):
-                yield "test_empty.api_article' doesn't exist"
-        finally:
-            query_one("primary", "DROP DATABASE test_empty")
-    else:
-        empty = tmp_path / "empty.sqlite3"
-        sqlite3.connect(empty).close()
-        with replica1_settings(NAME=str(empty)):
-            yield "no such table: api_article"
-
-
 def test_unreachable_database_is_a_503_that_names_the_cause(anon, tmp_path, settings):
     settings.DEBUG = True  # the driver's own message is shown only with DEBUG on
-    with unreachable_replica1(tmp_path) as driver_message:
+    with unreachable("replica1", tmp_path) as driver_message:
         response = anon.get("/api/articles/", headers={"X-DB-Alias": "replica1"})
     body = assert_json_error(response, 503, "database_unavailable")
     assert driver_message in body["detail"]
@@ -108,7 +61,7 @@ def test_unreachable_database_is_a_503_that_names_the_cause(anon, tmp_path, sett
 
 def test_unmigrated_database_is_a_503_that_says_to_migrate(anon, tmp_path, settings):
     settings.DEBUG = True
-    with unmigrated_replica1(tmp_path) as driver_message:
+    with unmigrated("replica1", tmp_path) as driver_message:
         response = anon.get("/api/articles/", headers={"X-DB-Alias": "replica1"})
     body = assert_json_error(response, 503, "database_not_migrated")
     assert driver_message in body["detail"]
@@ -116,7 +69,7 @@ def test_unmigrated_database_is_a_503_that_says_to_migrate(anon, tmp_path, setti
 
 
 def test_without_debug_the_driver_message_stays_in_the_log(anon, tmp_path, caplog):
-    with unreachable_replica1(tmp_path) as driver_message:
+    with unreachable("replica1", tmp_path) as driver_message:
         response = anon.get("/api/articles/", headers={"X-DB-Alias": "replica1"})
     body = assert_json_error(response, 503, "database_unavailable")
     assert driver_message not in body["detail"]
@@ -124,7 +77,7 @@ def test_without_debug_the_driver_message_stays_in_the_log(anon, tmp_path, caplo
 
 
 def test_other_replica_keeps_serving_while_one_is_broken(anon, article, tmp_path):
-    with unreachable_replica1(tmp_path):
+    with unreachable("replica1", tmp_path):
         response = anon.get("/api/articles/", headers={"X-DB-Alias": "replica2"})
     assert response.status_code == 200
     assert response.json()["count"] == 1

@@ -17,6 +17,7 @@ AUTH_MODELS = [User, Permission, ContentType, Session, LogEntry]
 DATA_MODELS = [Article, Comment]
 
 
+@pytest.mark.django_db(databases=ALL_DATABASES)  # with auth replicas, reads check auth_db can be reached
 @pytest.mark.parametrize("model", AUTH_MODELS)
 def test_auth_models_read_and_write_on_auth_db_whatever_the_route(model):
     with activate(Route("replica1", "header")):

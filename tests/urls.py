@@ -41,6 +41,19 @@ def drf_raising_view(request):
     raise Boom("a bug in a DRF view")
 
 
+class Abort(Exception):
+    pass
+
+
+def rolled_back_write_view(request):
+    try:
+        with transaction.atomic(using="primary"):
+            Article.objects.create(title="Never committed", author_id=1)
+            raise Abort
+    except Abort:
+        return JsonResponse({"rolled_back": True}, status=409)
+
+
 def no_query_view(request):
     return JsonResponse({"route": current_route().alias})
 
@@ -51,6 +64,7 @@ urlpatterns = [
     path("api/test/atomic-read/", atomic_read_view),
     path("api/test/atomic-default/", atomic_default_view),
     path("api/test/no-query/", no_query_view),
+    path("api/test/rolled-back-write/", rolled_back_write_view),
     path("api/test/drf-raise/", drf_raising_view),
     path("", include("project.urls")),
 ]

@@ -26,7 +26,13 @@ class TopologyError(RuntimeError):
 
 
 def port_is_free(port: int) -> bool:
+    """Whether a server could listen on 127.0.0.1:port (as mariadbd does, with SO_REUSEADDR).
+
+    Without SO_REUSEADDR, connections left in TIME_WAIT by a server that just
+    died would make its own port look taken.
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError as error:

@@ -228,6 +228,10 @@ class Topology:
             "REPLICA1_DATABASE_URL": url(self.servers["replica1"], DATA_DATABASE),
             "REPLICA2_DATABASE_URL": url(self.servers["replica2"], DATA_DATABASE),
             "AUTH_DATABASE_URL": url(self.primary, AUTH_DATABASE),
+            # The replicas hold a copy of the auth database too: auth reads go
+            # there while the primary is down.
+            "AUTH_REPLICA1_DATABASE_URL": url(self.servers["replica1"], AUTH_DATABASE),
+            "AUTH_REPLICA2_DATABASE_URL": url(self.servers["replica2"], AUTH_DATABASE),
         }
 
     # Down and status --------------------------------------------------------------

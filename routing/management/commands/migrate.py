@@ -33,7 +33,7 @@ class Command(DjangoMigrateCommand):
 
     def _refuse_non_target(self, alias: str) -> None:
         targets = ", ".join(migration_aliases())
-        if alias in routing_settings.replicas:
+        if alias in routing_settings.all_replicas:
             raise CommandError(
                 f"'{alias}' is a replica: it receives schema and rows by replication and is never migrated. "
                 f"Migrate {targets}."

@@ -1,0 +1,161 @@
+"""Resolving a request's route, with the database round trips that takes.
+
+:mod:`routing.policy` decides from the method and the override alone. This
+module adds what needs the databases, in this order:
+
+1. An explicit override (``X-DB-Alias``/``?db=``) wins, as a debugging tool.
+2. A write goes to the primary, which must be reachable (else 503).
+3. A read with a causal token goes to a replica that has applied the token's
+   write (checked, with a bounded wait), else to the primary; a window token
+   sends the writer to the primary for ``ROUTING_PIN_SECONDS``.
+4. Any other read goes to one healthy replica, chosen at random.
+5. A chosen replica that cannot be connected to is left out for the cooldown
+   and the read is retried once on another replica, or on the primary.
+
+Queries made here (GTID checks) are recorded in the request's log, so they
+appear in its Server-Timing.
+"""
+
+from __future__ import annotations
+
+import random
+
+from django.db import DatabaseError, connections
+from django.http import HttpRequest
+
+from routing import reasons, tokens
+from routing.conf import ANY_REPLICA, OFF, WINDOW, routing_settings
+from routing.health import registry
+from routing.overrides import read_override
+from routing.policy import SAFE_METHODS, route_request
+from routing.replication import scheme_named
+from routing.state import QueryLog, Route, recording_into
+
+
+class PrimaryUnavailable(Exception):
+    """A write arrived while the primary cannot be reached; nothing was run."""
+
+    status_code = 503
+    code = "primary_unavailable"
+
+    def __init__(self, error: object) -> None:
+        super().__init__(str(error))
+        self.detail = (
+            "The primary database is unavailable, so writes are refused and nothing was changed. "
+            "Reads still work from the replicas. Retry after the delay in Retry-After."
+        )
+
+
+def resolve_route(request: HttpRequest) -> Route:
+    """The route of ``request``; raises OverrideRejected or PrimaryUnavailable."""
+    log = QueryLog()
+    override = read_override(request)
+    if override is not None and override.value == ANY_REPLICA and request.method in SAFE_METHODS:
+        # "Let the router pick": the same healthy pick as without an override.
+        with recording_into(log):
+            alias, reason = _pick(registry.pickable())
+        return Route(alias, override.source if reason == reasons.REPLICA_PICK else reason, log)
+    if override is not None or request.method not in SAFE_METHODS:
+        route = route_request(request.method, override)
+        route = Route(route.alias, route.reason, log)
+        if route.alias == routing_settings.primary and request.method not in SAFE_METHODS:
+            with recording_into(log):
+                _require_primary()
+        return route
+    with recording_into(log):
+        alias, reason = _read_route(tokens.presented(request))
+    return Route(alias, reason, log)
+
+
+def _require_primary() -> None:
+    connection = connections[routing_settings.primary]
+    try:
+        connection.close_if_health_check_failed()
+        connection.ensure_connection()
+    except DatabaseError as error:
+        raise PrimaryUnavailable(error) from error
+
+
+def _read_route(raw_token: str | None) -> tuple[str, str]:
+    candidates = registry.pickable()
+    token_reason = None
+    if raw_token and routing_settings.read_your_writes != OFF:
+        try:
+            token = tokens.decode(raw_token)
+        except tokens.InvalidToken:
+            token_reason = reasons.CAUSAL_INVALID
+        else:
+            if token.age <= tokens.lifetime(token):
+                if token.mode == WINDOW:
+                    return routing_settings.primary, reasons.STICKY_WINDOW
+                return _causal_route(token, candidates)
+    return _pick(candidates, token_reason)
+
+
+def _pick(candidates: list[str], reason: str | None = None) -> tuple[str, str]:
+    if not routing_settings.replicas:
+        return routing_settings.primary, reasons.NO_REPLICAS
+    if not candidates:
+        return routing_settings.primary, reasons.NO_HEALTHY_REPLICA
+    first = random.choice(candidates)  # noqa: S311 - spreads load, guards nothing
+    served = _first_reachable([first, *_shuffled(set(candidates) - {first})][:2])
+    if served is None:
+        return routing_settings.primary, reasons.REPLICA_FALLBACK
+    return served, reason or (reasons.REPLICA_PICK if served == first else reasons.REPLICA_FALLBACK)
+
+
+def _first_reachable(aliases: list[str]) -> str | None:
+    """The first alias whose connection opens; the ones that fail leave the pick."""
+    for alias in aliases:
+        connection = connections[alias]
+        try:
+            connection.close_if_health_check_failed()
+            connection.ensure_connection()
+        except DatabaseError as error:
+            registry.mark_failed(alias, error)
+            continue
+        return alias
+    return None
+
+
+def _causal_route(token: tokens.CausalToken, candidates: list[str]) -> tuple[str, str]:
+    """A replica that has applied the token's write, or the primary."""
+    scheme = scheme_named(token.scheme)
+    primary = routing_settings.primary
+    if scheme is None or not candidates:
+        return primary, reasons.CAUSAL_PRIMARY
+    # Known from the health cache: no round trip at all.
+    caught_up = [alias for alias in candidates if scheme.covers(registry.state(alias).applied, token.position)]
+    if caught_up:
+        alias = _first_reachable(_shuffled(caught_up))
+        if alias is not None:
+            return alias, reasons.CAUSAL_REPLICA
+    # Ask each replica whether it is there already, then wait on the closest one.
+    reachable = [alias for alias in _shuffled(candidates) if _first_reachable([alias])]
+    for alias in reachable:
+        if _reached(scheme, alias, token.position, 0):
+            return alias, reasons.CAUSAL_REPLICA
+    if reachable:
+        closest = min(reachable, key=_expected_lag)
+        if _reached(scheme, closest, token.position, routing_settings.causal_timeout):
+            return closest, reasons.CAUSAL_REPLICA
+    return primary, reasons.CAUSAL_PRIMARY
+
+
+def _expected_lag(alias: str) -> float:
+    state = registry.state(alias)
+    return max(state.lag_seconds or 0.0, state.delay_seconds)
+
+
+def _reached(scheme, alias: str, position: str, timeout: float) -> bool:
+    try:
+        return scheme.reached(connections[alias], position, timeout)
+    except DatabaseError as error:
+        registry.mark_failed(alias, error)
+        return False
+
+
+def _shuffled(aliases) -> list[str]:
+    aliases = list(aliases)
+    random.shuffle(aliases)
+    return aliases
