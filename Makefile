@@ -9,7 +9,7 @@ MANAGE := $(BIN)/python manage.py
 DB_ENV := var/mysql/topology.env
 
 .PHONY: help run serve test test-sqlite test-mysql lint format schema migrate demo-user clean \
-	db-up db-down db-status run-mysql
+	db-up db-down db-status run-mysql bench
 
 help:
 	@echo "make run     serve the API on http://127.0.0.1:$(PORT)/ (embedded SQLite unless configured)"
@@ -23,6 +23,8 @@ help:
 	@echo "make run-mysql  db-up, then serve the API on them"
 	@echo "make db-status  replication threads, lag and GTID of each server"
 	@echo "make db-down    stop the servers, keep the data"
+	@echo
+	@echo "make bench      routing vs plain Django vs django-multidb-router (BENCH_QUICK=1: under a minute)"
 
 # The virtual environment, rebuilt when a requirements file changes.
 $(BIN)/.installed: requirements.txt requirements-dev.txt
@@ -81,6 +83,14 @@ db-down: $(BIN)/.installed
 
 run-mysql: db-up $(BIN)/.mysql-driver
 	ENV_FILE=$(DB_ENV) $(MAKE) --no-print-directory run
+
+$(BIN)/.bench-installed: $(BIN)/.installed requirements-bench.txt
+	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
+	@touch $@
+
+# Writes var/bench/latest.md, latest.json and latest.png.
+bench: $(BIN)/.bench-installed $(BIN)/.mysql-driver
+	$(BIN)/python -m bench
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

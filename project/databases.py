@@ -85,7 +85,9 @@ def embedded_databases(data_dir: Path, test_dir: Path) -> dict[str, dict]:
     )
 
 
-def databases_from_urls(urls: Mapping[str, str], conn_max_age: int = 0) -> dict[str, dict]:
+def databases_from_urls(
+    urls: Mapping[str, str], conn_max_age: int = 0, conn_health_checks: bool = False
+) -> dict[str, dict]:
     """DATABASES for aliases given as URLs (``mysql://user:password@host:port/name``)."""
     if not urls.get("primary"):
         raise ImproperlyConfigured(
@@ -102,7 +104,7 @@ def databases_from_urls(urls: Mapping[str, str], conn_max_age: int = 0) -> dict[
         if not url:
             continue
         try:
-            config = dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=conn_max_age > 0)
+            config = dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=conn_health_checks)
         except ValueError as error:
             raise ImproperlyConfigured(f"{URL_VARIABLES[alias]} is not a valid database URL: {error}") from None
         if "mysql" in config["ENGINE"]:
@@ -128,11 +130,32 @@ def _with_default(databases: dict[str, dict]) -> dict[str, dict]:
 
 
 def configured_databases(environ: Mapping[str, str], data_dir: Path, test_dir: Path) -> dict[str, dict]:
+    raw_max_age = environ.get("DB_CONN_MAX_AGE", "").strip() or "0"
+    if not raw_max_age.isdigit():
+        raise ImproperlyConfigured(f"DB_CONN_MAX_AGE={raw_max_age!r} is not a whole number of seconds.")
+    conn_max_age = int(raw_max_age)
+    # Django's default: no ping per request. With persistent connections, a
+    # connection the server dropped then fails one query and is replaced.
+    health_checks = environ.get("DB_CONN_HEALTH_CHECKS", "").strip().lower() in {"1", "true", "yes", "on"}
     urls = {alias: environ.get(variable, "").strip() for alias, variable in URL_VARIABLES.items()}
-    if not any(urls.values()):
-        return embedded_databases(data_dir, test_dir)
-    conn_max_age = int(environ.get("DB_CONN_MAX_AGE", "0") or 0)
-    return databases_from_urls(urls, conn_max_age=conn_max_age)
+    if any(urls.values()):
+        return databases_from_urls(urls, conn_max_age=conn_max_age, conn_health_checks=health_checks)
+    databases = embedded_databases(data_dir, test_dir)
+    for config in databases.values():
+        config.update(CONN_MAX_AGE=conn_max_age, CONN_HEALTH_CHECKS=health_checks)
+    return databases
+
+
+def single_database(databases: Mapping[str, dict]) -> dict[str, dict]:
+    """The primary alone, as ``default``: plain Django with one database (ROUTING=off)."""
+    default = copy.deepcopy(dict(databases["primary"]))
+    default["TEST"] = {key: value for key, value in default.get("TEST", {}).items() if key == "NAME"}
+    return {"default": default}
+
+
+def primary_with_replicas(databases: Mapping[str, dict]) -> dict[str, dict]:
+    """``default`` (the primary) and the replicas, without auth_db: django-multidb-router's layout."""
+    return {**single_database(databases), **{alias: databases[alias] for alias in REPLICAS if alias in databases}}
 
 
 def is_embedded(databases: Mapping[str, dict]) -> bool:

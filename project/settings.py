@@ -12,7 +12,15 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
-from project.databases import AUTH_REPLICAS, REPLICAS, URL_VARIABLES, configured_databases, uses_mysql
+from project.databases import (
+    AUTH_REPLICAS,
+    REPLICAS,
+    URL_VARIABLES,
+    configured_databases,
+    primary_with_replicas,
+    single_database,
+    uses_mysql,
+)
 from project.mysql_driver import select_driver
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -200,6 +208,29 @@ SPECTACULAR_SETTINGS = {
         "openapi.hooks.document_routing",
     ],
 }
+
+# Routing switch: the benchmark's baselines -----------------------------------
+
+# ROUTING=off serves the same API as plain Django + DRF: no routing middleware,
+# no routers, every query on the primary's database (which then also holds the
+# auth tables). ROUTING=multidb uses django-multidb-router instead (installed
+# only by requirements-bench.txt), for comparison.
+ROUTING = os.environ.get("ROUTING", "").strip().lower() or "on"
+if ROUTING not in {"on", "off", "multidb"}:
+    raise ImproperlyConfigured(f"ROUTING={ROUTING!r}: use on (the default), off, or multidb.")
+if ROUTING != "on":
+    INSTALLED_APPS.remove("routing")
+    _routing_middleware = MIDDLEWARE.index("routing.middleware.RoutingMiddleware")
+    if ROUTING == "off":
+        DATABASES = single_database(DATABASES)
+        DATABASE_ROUTERS = []
+        MIDDLEWARE.pop(_routing_middleware)
+    else:
+        DATABASES = primary_with_replicas(DATABASES)
+        DATABASE_ROUTERS = ["multidb.PinningReplicaRouter"]
+        REPLICA_DATABASES = [alias for alias in REPLICAS if alias in DATABASES]
+        MULTIDB_PINNING_SECONDS = 5
+        MIDDLEWARE[_routing_middleware] = "multidb.middleware.PinningRouterMiddleware"
 
 # Demo user --------------------------------------------------------------------
 

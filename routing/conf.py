@@ -1,13 +1,18 @@
 """Access to the routing app's settings.
 
-Every property reads ``django.conf.settings`` when it is used, never at import
-time, so ``override_settings`` and the pytest ``settings`` fixture take effect
-immediately.
+Every value is read from ``django.conf.settings`` on first use, never at import
+time, and kept until a setting changes: ``override_settings`` and the pytest
+``settings`` fixture send ``setting_changed``, which clears them (as Django
+REST framework does with its own settings). The routers ask for these values
+on every query, so they must not be rebuilt each time.
 """
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import DEFAULT_DB_ALIAS
 
 DEFAULT_AUTH_APPS = ("auth", "contenttypes", "sessions", "admin")
@@ -24,93 +29,116 @@ OFF = "off"
 READ_YOUR_WRITES_MODES = (CAUSAL, WINDOW, OFF)
 
 
+def _cached(method):
+    name = method.__name__
+
+    @functools.wraps(method)
+    def getter(self):
+        try:
+            return self._values[name]
+        except KeyError:
+            value = self._values[name] = method(self)
+            return value
+
+    return property(getter)
+
+
 class RoutingSettings:
-    @property
+    def __init__(self) -> None:
+        self._values: dict[str, object] = {}
+        # Bumped whenever settings change: caches derived from them compare it.
+        self.generation = 0
+
+    def clear(self) -> None:
+        self._values.clear()
+        self.generation += 1
+
+    @_cached
     def primary(self) -> str:
         """Alias that receives every write and every pinned read."""
         return getattr(settings, "ROUTING_PRIMARY", "primary")
 
-    @property
+    @_cached
     def replicas(self) -> tuple[str, ...]:
         """Aliases that serve the reads of safe requests."""
         return tuple(getattr(settings, "ROUTING_REPLICAS", ("replica1", "replica2")))
 
-    @property
+    @_cached
     def auth_db(self) -> str:
         """Alias that holds the apps listed in ``auth_apps``."""
         return getattr(settings, "ROUTING_AUTH_DB", "auth_db")
 
-    @property
+    @_cached
     def auth_replicas(self) -> tuple[str, ...]:
         """Read-only copies of ``auth_db``, used for auth reads only while it is unreachable."""
         return tuple(getattr(settings, "ROUTING_AUTH_REPLICAS", ()))
 
-    @property
+    @_cached
     def all_replicas(self) -> tuple[str, ...]:
         """Every read-only alias: never migrated, never written."""
         return (*self.replicas, *self.auth_replicas)
 
-    @property
+    @_cached
     def auth_apps(self) -> frozenset[str]:
         """App labels whose models always live on ``auth_db``."""
         return frozenset(getattr(settings, "ROUTING_AUTH_APPS", DEFAULT_AUTH_APPS))
 
-    @property
+    @_cached
     def max_replica_lag(self) -> float:
         """Seconds a replica may trail the primary before it counts as unhealthy."""
         return float(getattr(settings, "ROUTING_MAX_REPLICA_LAG", 5))
 
-    @property
+    @_cached
     def read_your_writes(self) -> str | None:
         """``causal``, ``window``, ``off``, or None for causal-where-supported."""
         return getattr(settings, "ROUTING_READ_YOUR_WRITES", None)
 
-    @property
+    @_cached
     def causal_timeout(self) -> float:
         """Seconds a causal read may wait for a replica to apply the client's write."""
         return float(getattr(settings, "ROUTING_CAUSAL_TIMEOUT", 0.2))
 
-    @property
+    @_cached
     def causal_token_ttl(self) -> int:
         """Seconds a causal token (and its cookie) is honoured."""
         return int(getattr(settings, "ROUTING_CAUSAL_TOKEN_TTL", 60))
 
-    @property
+    @_cached
     def pin_seconds(self) -> float:
         """In window mode: how long a client that wrote reads from the primary."""
         return float(getattr(settings, "ROUTING_PIN_SECONDS", 5))
 
-    @property
+    @_cached
     def cooldown(self) -> float:
         """Seconds an unhealthy replica stays out of the pick before it is tried again."""
         return float(getattr(settings, "ROUTING_COOLDOWN", 10))
 
-    @property
+    @_cached
     def health_interval(self) -> float:
         """Seconds a replica's health is trusted before it is checked again."""
         return float(getattr(settings, "ROUTING_HEALTH_INTERVAL", 2))
 
-    @property
+    @_cached
     def health_timeout(self) -> float:
         """Connect and read timeout of one health check, in seconds."""
         return float(getattr(settings, "ROUTING_HEALTH_TIMEOUT", 1))
 
-    @property
+    @_cached
     def retry_after(self) -> int:
         """The Retry-After of a 503 while the primary is down."""
         return int(getattr(settings, "ROUTING_RETRY_AFTER", 5))
 
-    @property
+    @_cached
     def doctor_start_hint(self) -> str:
         """How this project starts its database servers, for the doctor's advice."""
         return getattr(settings, "ROUTING_DOCTOR_START_HINT", "")
 
-    @property
+    @_cached
     def doctor_url_variables(self) -> dict[str, str]:
         """Alias -> the environment variable that configures it, for the doctor's advice."""
         return dict(getattr(settings, "ROUTING_DOCTOR_URL_VARIABLES", {}))
 
-    @property
+    @_cached
     def default_is_primary(self) -> bool:
         """Whether Django's ``default`` alias opens the primary's database under another name."""
         from routing.aliases import same_database
@@ -123,15 +151,22 @@ class RoutingSettings:
             and same_database(databases[DEFAULT_DB_ALIAS], databases[primary])
         )
 
-    @property
+    @_cached
     def data_aliases(self) -> tuple[str, ...]:
         """The primary and its replicas: the aliases that serve API data."""
         return (self.primary, *self.replicas)
 
-    @property
+    @_cached
     def override_values(self) -> tuple[str, ...]:
         """Everything a client may send in ``X-DB-Alias`` or ``?db=``."""
         return (PRIMARY, ANY_REPLICA, *self.replicas)
 
 
 routing_settings = RoutingSettings()
+
+
+def _forget_settings(**kwargs) -> None:
+    routing_settings.clear()
+
+
+setting_changed.connect(_forget_settings, dispatch_uid="routing.conf")

@@ -52,10 +52,11 @@ class HealthRegistry:
             self._states.clear()
 
     def state(self, alias: str) -> ReplicaHealth:
-        with self._lock:
-            if alias not in self._states:
-                self._states[alias] = ReplicaHealth(alias)
-            return self._states[alias]
+        state = self._states.get(alias)  # the common case: no lock needed to read
+        if state is None:
+            with self._lock:
+                state = self._states.setdefault(alias, ReplicaHealth(alias))
+        return state
 
     def pickable(self) -> list[str]:
         """The replicas that may serve a read now; stale verdicts are refreshed first."""

@@ -60,6 +60,13 @@ def _describe(source: str) -> str:
     return f"{HEADER_NAME} header" if source == reasons.HEADER else f"Query parameter '{QUERY_PARAM}'"
 
 
+def _db_params(request: HttpRequest) -> list[str]:
+    try:
+        return [value.strip() for value in request.GET.getlist(QUERY_PARAM)]
+    except SuspiciousOperation as error:  # e.g. more query parameters than Django accepts
+        raise OverrideRejected(f"The query string was refused: {error}", "bad_request") from None
+
+
 def read_override(request: HttpRequest) -> Override | None:
     """The override the request carries, validated, or ``None``.
 
@@ -68,10 +75,7 @@ def read_override(request: HttpRequest) -> Override | None:
     and a header and parameter that disagree.
     """
     header = request.META.get(_HEADER_META_KEY, "").strip()
-    try:
-        params = [value.strip() for value in request.GET.getlist(QUERY_PARAM)]
-    except SuspiciousOperation as error:  # e.g. more query parameters than Django accepts
-        raise OverrideRejected(f"The query string was refused: {error}", "bad_request") from None
+    params = _db_params(request) if request.META.get("QUERY_STRING") else []
     params = [value for value in params if value]
     if len(set(params)) > 1:
         raise OverrideRejected(

@@ -30,6 +30,8 @@ from routing.state import QueryLog, current_route
 # Set on each DatabaseWrapper: the driver connection announced by connection_created.
 _ANNOUNCED = "_routing_announced_connection"
 _WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+# A cheap first test: most statements are SELECTs.
+_WRITE_INITIALS = frozenset("IUDRiudr \n\t")
 
 
 def record_query(execute, sql, params, many, context):
@@ -46,9 +48,14 @@ def record_query(execute, sql, params, many, context):
         raise
     finally:
         route.log.record(wrapper.alias, perf_counter() - started)
-    if sql.lstrip()[:7].upper().startswith(_WRITE_VERBS) and _is_primary_database(wrapper.alias):
+    if _is_write(sql) and _is_primary_database(wrapper.alias):
         _await_commit(route.log, wrapper)
     return result
+
+
+def _is_write(sql: str) -> bool:
+    # Most statements are SELECTs: their first character rules them out.
+    return sql[:1] in _WRITE_INITIALS and sql.lstrip()[:7].upper().startswith(_WRITE_VERBS)
 
 
 def _is_primary_database(alias: str) -> bool:
@@ -57,7 +64,11 @@ def _is_primary_database(alias: str) -> bool:
 
 def _await_commit(log: QueryLog, wrapper) -> None:
     """Once this write's transaction commits, note it (and its position) in the log."""
-    if routing_settings.read_your_writes == OFF or wrapper.alias in log.awaiting_commit:
+    if routing_settings.read_your_writes == OFF:
+        return
+    if log.awaiting_commit is None:
+        log.awaiting_commit = set()
+    elif wrapper.alias in log.awaiting_commit:
         return
     log.awaiting_commit.add(wrapper.alias)
 

@@ -22,8 +22,11 @@ def served_by(route: Route) -> tuple[str, str]:
     ``auth_db`` never count. A request that ran no data query reports the alias
     it was routed to.
     """
+    stats = route.log.stats
+    if route.alias in stats:
+        return route.alias, route.reason  # the common case: the route ran its queries
     data_aliases = routing_settings.data_aliases
-    stats, reasons = route.log.stats, dict(route.log.reasons)
+    reasons = dict(route.log.reasons)
     queries = {alias: stats[alias].queries for alias in stats if alias in data_aliases}
     if DEFAULT_DB_ALIAS in stats and routing_settings.default_is_primary:
         # `default` is the primary under Django's name (a transaction opened

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import random
 
-from django.db import DatabaseError, connections
+from django.db import DatabaseError
 from django.http import HttpRequest
 
 from routing import reasons, tokens
@@ -29,6 +29,7 @@ from routing.health import registry
 from routing.overrides import read_override
 from routing.policy import SAFE_METHODS, route_request
 from routing.replication import scheme_named
+from routing.routers import connection_for
 from routing.state import QueryLog, Route, recording_into
 
 
@@ -52,31 +53,30 @@ def resolve_route(request: HttpRequest) -> Route:
     override = read_override(request)
     if override is not None and override.value == ANY_REPLICA and request.method in SAFE_METHODS:
         # "Let the router pick": the same healthy pick as without an override.
-        with recording_into(log):
-            alias, reason = _pick(registry.pickable())
+        alias, reason = _pick(registry.pickable())
         return Route(alias, override.source if reason == reasons.REPLICA_PICK else reason, log)
     if override is not None or request.method not in SAFE_METHODS:
         route = route_request(request.method, override)
         route = Route(route.alias, route.reason, log)
         if route.alias == routing_settings.primary and request.method not in SAFE_METHODS:
-            with recording_into(log):
-                _require_primary()
+            _require_primary()
         return route
-    with recording_into(log):
-        alias, reason = _read_route(tokens.presented(request))
+    alias, reason = _read_route(tokens.presented(request), log)
     return Route(alias, reason, log)
 
 
 def _require_primary() -> None:
-    connection = connections[routing_settings.primary]
+    connection = connection_for(routing_settings.primary)
     try:
-        connection.close_if_health_check_failed()
-        connection.ensure_connection()
+        if connection.health_check_enabled:
+            connection.close_if_health_check_failed()
+        if connection.connection is None:
+            connection.ensure_connection()
     except DatabaseError as error:
         raise PrimaryUnavailable(error) from error
 
 
-def _read_route(raw_token: str | None) -> tuple[str, str]:
+def _read_route(raw_token: str | None, log: QueryLog) -> tuple[str, str]:
     candidates = registry.pickable()
     token_reason = None
     if raw_token and routing_settings.read_your_writes != OFF:
@@ -88,7 +88,8 @@ def _read_route(raw_token: str | None) -> tuple[str, str]:
             if token.age <= tokens.lifetime(token):
                 if token.mode == WINDOW:
                     return routing_settings.primary, reasons.STICKY_WINDOW
-                return _causal_route(token, candidates)
+                with recording_into(log):  # its GTID checks are queries of this request
+                    return _causal_route(token, candidates)
     return _pick(candidates, token_reason)
 
 
@@ -98,24 +99,37 @@ def _pick(candidates: list[str], reason: str | None = None) -> tuple[str, str]:
     if not candidates:
         return routing_settings.primary, reasons.NO_HEALTHY_REPLICA
     first = random.choice(candidates)  # noqa: S311 - spreads load, guards nothing
-    served = _first_reachable([first, *_shuffled(set(candidates) - {first})][:2])
-    if served is None:
-        return routing_settings.primary, reasons.REPLICA_FALLBACK
-    return served, reason or (reasons.REPLICA_PICK if served == first else reasons.REPLICA_FALLBACK)
+    if _reachable(first):
+        return first, reason or reasons.REPLICA_PICK
+    # Retried once: on another replica, else on the primary.
+    others = [alias for alias in candidates if alias != first]
+    second = random.choice(others) if others else None  # noqa: S311
+    if second is not None and _reachable(second):
+        return second, reasons.REPLICA_FALLBACK
+    return routing_settings.primary, reasons.REPLICA_FALLBACK
+
+
+def _reachable(alias: str) -> bool:
+    """Whether ``alias``'s connection is open, or opens now; a failure leaves the pick.
+
+    Opening it here costs nothing extra: the view's first query would open it.
+    An open connection is not pinged unless CONN_HEALTH_CHECKS asks for it.
+    """
+    connection = connection_for(alias)
+    try:
+        if connection.health_check_enabled:
+            connection.close_if_health_check_failed()
+        if connection.connection is None:
+            connection.ensure_connection()
+    except DatabaseError as error:
+        registry.mark_failed(alias, error)
+        return False
+    return True
 
 
 def _first_reachable(aliases: list[str]) -> str | None:
-    """The first alias whose connection opens; the ones that fail leave the pick."""
-    for alias in aliases:
-        connection = connections[alias]
-        try:
-            connection.close_if_health_check_failed()
-            connection.ensure_connection()
-        except DatabaseError as error:
-            registry.mark_failed(alias, error)
-            continue
-        return alias
-    return None
+    """The first alias whose connection opens."""
+    return next((alias for alias in aliases if _reachable(alias)), None)
 
 
 def _causal_route(token: tokens.CausalToken, candidates: list[str]) -> tuple[str, str]:
@@ -131,7 +145,7 @@ def _causal_route(token: tokens.CausalToken, candidates: list[str]) -> tuple[str
         if alias is not None:
             return alias, reasons.CAUSAL_REPLICA
     # Ask each replica whether it is there already, then wait on the closest one.
-    reachable = [alias for alias in _shuffled(candidates) if _first_reachable([alias])]
+    reachable = [alias for alias in _shuffled(candidates) if _reachable(alias)]
     for alias in reachable:
         if _reached(scheme, alias, token.position, 0):
             return alias, reasons.CAUSAL_REPLICA
@@ -149,7 +163,7 @@ def _expected_lag(alias: str) -> float:
 
 def _reached(scheme, alias: str, position: str, timeout: float) -> bool:
     try:
-        return scheme.reached(connections[alias], position, timeout)
+        return scheme.reached(connection_for(alias), position, timeout)
     except DatabaseError as error:
         registry.mark_failed(alias, error)
         return False

@@ -9,8 +9,6 @@ the body raises, so nothing survives the request that set it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -39,8 +37,9 @@ class QueryLog:
     committed: bool = False
     position: str = ""
     position_scheme: str = ""
-    # Connections with a commit callback registered for their open transaction.
-    awaiting_commit: set[str] = field(default_factory=set)
+    # Connections with a commit callback registered for their open transaction
+    # (created on the first write: most requests never need it).
+    awaiting_commit: set[str] | None = None
 
     def record(self, alias: str, seconds: float) -> None:
         stats = self.stats.get(alias)
@@ -70,26 +69,33 @@ def current_route() -> Route | None:
     return _current_route.get()
 
 
-@contextmanager
-def recording_into(log: QueryLog) -> Iterator[None]:
+class _CurrentRoute:
+    """Make a route current for a block, then restore the previous one, also on exceptions."""
+
+    __slots__ = ("_route", "_token")
+
+    def __init__(self, route: Route) -> None:
+        self._route = route
+        self._token = None
+
+    def __enter__(self) -> Route:
+        self._token = _current_route.set(self._route)
+        return self._route
+
+    def __exit__(self, *exc_info) -> None:
+        _current_route.reset(self._token)
+
+
+def recording_into(log: QueryLog) -> _CurrentRoute:
     """Record the body's queries in ``log`` without routing anything by it.
 
     For work done while a request's route is still being decided (checking
     replicas): it costs time, so it belongs in the request's Server-Timing.
     """
-    token = _current_route.set(Route(alias="", reason="", log=log))
-    try:
-        yield
-    finally:
-        _current_route.reset(token)
+    return _CurrentRoute(Route(alias="", reason="", log=log))
 
 
-@contextmanager
-def activate(route: Route) -> Iterator[Route]:
+def activate(route: Route) -> _CurrentRoute:
     """Make ``route`` current for the body, then restore the previous route."""
     route.log.note(route.alias, route.reason)
-    token = _current_route.set(route)
-    try:
-        yield route
-    finally:
-        _current_route.reset(token)
+    return _CurrentRoute(route)

@@ -78,8 +78,10 @@ def issue(log) -> CausalToken | None:
     it); a window token when it could not (SQL servers without GTIDs) or the
     mode asks for one.
     """
+    if not log.committed:
+        return None
     mode = routing_settings.read_your_writes
-    if mode == OFF or not log.committed:
+    if mode == OFF:
         return None
     if mode != WINDOW and log.position:
         return CausalToken(CAUSAL, time.time(), log.position_scheme, log.position)

@@ -96,4 +96,13 @@ def test_malformed_url_names_its_variable(tmp_path):
 def test_connection_reuse_is_configurable(tmp_path):
     databases = build({**MYSQL_URLS, "DB_CONN_MAX_AGE": "60"}, tmp_path)
     assert databases["primary"]["CONN_MAX_AGE"] == 60
-    assert databases["primary"]["CONN_HEALTH_CHECKS"] is True
+    assert databases["primary"]["CONN_HEALTH_CHECKS"] is False
+    checked = build({**MYSQL_URLS, "DB_CONN_MAX_AGE": "60", "DB_CONN_HEALTH_CHECKS": "true"}, tmp_path)
+    assert checked["replica1"]["CONN_HEALTH_CHECKS"] is True
+    embedded = build({"DB_CONN_MAX_AGE": "30"}, tmp_path)
+    assert {config["CONN_MAX_AGE"] for config in embedded.values()} == {30}
+
+
+def test_malformed_connection_age_is_refused(tmp_path):
+    with pytest.raises(ImproperlyConfigured, match="DB_CONN_MAX_AGE='soon'"):
+        build({"DB_CONN_MAX_AGE": "soon"}, tmp_path)

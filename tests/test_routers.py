@@ -159,3 +159,25 @@ def test_deleting_a_user_leaves_articles_and_never_queries_article_tables_on_aut
     with django_assert_num_queries(0, using="primary"):
         alice.delete()
     assert Article.objects.filter(pk=article.pk).exists()
+
+
+def test_cached_connection_is_djangos_own_in_every_thread():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from routing.routers import connection_for
+
+    def both(alias):
+        return connection_for(alias) is connections[alias], connection_for(alias) is connection_for(alias)
+
+    assert both("primary") == (True, True)
+    with ThreadPoolExecutor(4) as pool:
+        assert set(pool.map(both, ["primary", "replica1", "default", "auth_db"] * 4)) == {(True, True)}
+
+
+def test_cached_connection_follows_a_settings_change(settings):
+    from routing.routers import connection_for
+
+    before = connection_for("primary")
+    settings.ROUTING_COOLDOWN = 1  # any change: Django sends setting_changed
+    assert connection_for("primary") is connections["primary"]
+    assert before is connections["primary"]

@@ -1,0 +1,154 @@
+"""The benchmark's report: a markdown table, a JSON document and a PNG chart."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from pathlib import Path
+
+from bench.load import READ_SCENARIOS, SCENARIOS, Result
+
+TARGETS = {
+    "read_ratio": 0.97,  # routed throughput / baseline, on every read scenario
+    "decision_us": 5.0,
+    "middleware_us": 50.0,
+}
+
+
+def summarize(rounds: dict[str, dict[str, list[Result]]]) -> dict[str, dict[str, dict]]:
+    """Per scenario and configuration: the median over rounds, and the ratio to the baseline."""
+    summary: dict[str, dict[str, dict]] = {}
+    for scenario, by_config in rounds.items():
+        baseline = statistics.median(result.per_second for result in by_config["baseline"])
+        summary[scenario] = {}
+        for config, results in by_config.items():
+            per_second = statistics.median(result.per_second for result in results)
+            summary[scenario][config] = {
+                "per_second": round(per_second, 1),
+                "p50_ms": round(statistics.median(result.p50_ms for result in results), 2),
+                "p99_ms": round(statistics.median(result.p99_ms for result in results), 2),
+                "ratio": round(per_second / baseline, 3) if baseline else None,
+                "errors": sum(result.errors for result in results),
+                "rounds": [round(result.per_second, 1) for result in results],
+            }
+    return summary
+
+
+def markdown(document: dict) -> str:
+    lines = [
+        f"# Benchmark: {document['started']}",
+        "",
+        f"Command: `{document['command']}`. Machine: {document['cores']} cores. Load: {document['generator']}, "
+        f"{document['connections']} connections, {document['rounds']} rounds of {document['seconds']} s per "
+        "configuration, interleaved (baseline, routing, multidb, baseline, ...). Medians over rounds.",
+        "",
+        "Versions: " + ", ".join(f"{name} {version}" for name, version in document["versions"].items()) + ".",
+        "",
+    ]
+    for engine, summary in document["engines"].items():
+        lines += [
+            f"## {engine}",
+            "",
+            "| scenario | configuration | ops/s | p50 ms | p99 ms | ratio to baseline | errors |",
+            "|---|---|---:|---:|---:|---:|---:|",
+        ]
+        for scenario in SCENARIOS:
+            for config, row in summary.get(scenario.name, {}).items():
+                ratio = "1.000" if config == "baseline" else f"{row['ratio']:.3f}"
+                flag = ""
+                if config == "routing" and scenario.name in READ_SCENARIOS and row["ratio"] < TARGETS["read_ratio"]:
+                    flag = " (below 0.97)"
+                lines.append(
+                    f"| {scenario.name} | {config} | {row['per_second']:.0f} | {row['p50_ms']:.2f} | "
+                    f"{row['p99_ms']:.2f} | {ratio}{flag} | {row['errors']} |"
+                )
+        lines.append("")
+    micro = document.get("micro_us", {})
+    if micro:
+        lines += ["## Micro-benchmarks (timeit, best of 5)", "", "| what | µs |", "|---|---:|"]
+        lines += [f"| {name} | {value:.2f} |" for name, value in micro.items()]
+        lines.append("")
+    budget = document.get("query_budget", [])
+    if budget:
+        lines += [
+            "## Query budget (queries per request, per alias)",
+            "",
+            "| endpoint | alias | page_size 10 | page_size 100 | equal |",
+            "|---|---|---:|---:|---|",
+        ]
+        for row in budget:
+            counts = list(row["queries"].values())
+            equal = "yes" if len(set(counts)) == 1 else "**NO**"
+            lines.append(f"| {row['endpoint']} | {row['alias']} | {counts[0]} | {counts[1]} | {equal} |")
+        lines.append("")
+    lines += ["## Targets", ""] + [f"- {line}" for line in document["verdicts"]] + [""]
+    return "\n".join(lines)
+
+
+def verdicts(document: dict) -> list[str]:
+    lines = []
+    for engine, summary in document["engines"].items():
+        for scenario in sorted(READ_SCENARIOS):
+            row = summary.get(scenario, {}).get("routing")
+            if row is None:
+                continue
+            ok = row["ratio"] >= TARGETS["read_ratio"]
+            lines.append(
+                f"{engine} {scenario}: routed/baseline {row['ratio']:.3f} {'met' if ok else 'MISSED'} (>= 0.97)"
+            )
+    micro = document.get("micro_us", {})
+    decision = micro.get("routing: router.db_for_read (both routers)")
+    if decision is not None:
+        lines.append(
+            f"routing decision {decision:.2f} µs {'met' if decision < TARGETS['decision_us'] else 'MISSED'} (< 5)"
+        )
+    work = micro.get("routing: middleware work per request")
+    if work is not None:
+        lines.append(f"middleware work {work:.1f} µs {'met' if work < TARGETS['middleware_us'] else 'MISSED'} (< 50)")
+    budget = document.get("query_budget", [])
+    if budget:
+        equal = all(len(set(row["queries"].values())) == 1 for row in budget)
+        lines.append(f"query count independent of page size: {'met' if equal else 'MISSED'}")
+    return lines
+
+
+def chart(document: dict, path: Path) -> Path | None:
+    """Ratios to the baseline per scenario, one panel per engine."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    engines = list(document["engines"])
+    figure, axes = plt.subplots(1, len(engines), figsize=(6 * len(engines), 4), squeeze=False)
+    names = [scenario.name for scenario in SCENARIOS]
+    for axis, engine in zip(axes[0], engines, strict=True):
+        summary = document["engines"][engine]
+        width = 0.38
+        for offset, config in ((-width / 2, "routing"), (width / 2, "multidb")):
+            values = [summary.get(name, {}).get(config, {}).get("ratio") or 0 for name in names]
+            bars = axis.bar([i + offset for i in range(len(names))], values, width, label=config)
+            axis.bar_label(bars, fmt="%.2f", fontsize=8)
+        axis.axhline(1.0, color="black", linewidth=0.8)
+        axis.axhline(TARGETS["read_ratio"], color="red", linewidth=0.8, linestyle="--", label="0.97 target")
+        axis.set_xticks(range(len(names)), names)
+        axis.set_ylabel("throughput / baseline")
+        axis.set_title(engine)
+        axis.legend(loc="lower right", fontsize=8)
+    figure.suptitle("Throughput relative to plain Django (baseline = 1.0)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+
+
+def write(document: dict, folder: Path) -> tuple[Path, Path, Path | None]:
+    folder.mkdir(parents=True, exist_ok=True)
+    document["verdicts"] = verdicts(document)
+    markdown_path = folder / "latest.md"
+    json_path = folder / "latest.json"
+    markdown_path.write_text(markdown(document))
+    json_path.write_text(json.dumps(document, indent=2) + "\n")
+    return markdown_path, json_path, chart(document, folder / "latest.png")

@@ -1,0 +1,103 @@
+"""The three configurations under test, each served by gunicorn as `make serve` does."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.load import Session
+
+PROJECT = Path(__file__).resolve().parent.parent
+BENCH_USER, BENCH_PASSWORD = "bench", "bench-password-1"
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str  # as reported
+    routing: str  # the ROUTING setting
+    description: str
+
+
+CONFIGS = [
+    Config("baseline", "off", "plain Django + DRF: no routing, every query on the primary"),
+    Config("routing", "on", "this project's routers and middleware"),
+    Config("multidb", "multidb", "django-multidb-router: PinningReplicaRouter + PinningRouterMiddleware"),
+]
+
+
+@dataclass
+class Server:
+    config: Config
+    port: int
+    environment: dict[str, str]
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    def start(self) -> None:
+        command = [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "project.wsgi",
+            f"--bind=127.0.0.1:{self.port}",
+            "--worker-class=gthread",
+            "--workers=2",
+            "--threads=4",
+            "--no-control-socket",
+            "--log-level=warning",
+        ]
+        log = open(self.log_path, "w")  # noqa: SIM115 - the server keeps writing to it
+        self.process = subprocess.Popen(
+            command, cwd=PROJECT, env=self.environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    @property
+    def log_path(self) -> Path:
+        return Path(self.environment["BENCH_LOG_DIR"]) / f"gunicorn-{self.config.name}.log"
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def wait_until_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"{self.config.name} server exited; see {self.log_path}")
+            try:
+                with urllib.request.urlopen(self.url("/api/articles/?page_size=1"), timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"{self.config.name} server did not answer within {timeout} s; see {self.log_path}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=30)
+
+    def headers_of_a_read(self) -> dict[str, str]:
+        with urllib.request.urlopen(self.url("/api/articles/?page_size=1"), timeout=10) as response:
+            return dict(response.headers)
+
+    def log_in(self) -> Session:
+        """Session authentication, as a browser client would have it."""
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        opener.open(self.url("/api/auth/login/"), timeout=10).read()
+        csrf = next(cookie.value for cookie in jar if cookie.name == "csrftoken")
+        form = urllib.parse.urlencode(
+            {"username": BENCH_USER, "password": BENCH_PASSWORD, "csrfmiddlewaretoken": csrf, "next": "/api/"}
+        ).encode()
+        request = urllib.request.Request(self.url("/api/auth/login/"), data=form, headers={"Referer": self.url("/")})
+        opener.open(request, timeout=30).read()
+        cookies = {cookie.name: cookie.value for cookie in jar}
+        if "sessionid" not in cookies:
+            raise RuntimeError(f"{self.config.name}: could not log in as {BENCH_USER}")
+        # Logging in rotates the CSRF token: use the new one.
+        token = cookies["csrftoken"]
+        return Session(cookie=f"sessionid={cookies['sessionid']}; csrftoken={token}", csrf_token=token)
