@@ -27,7 +27,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench import load, report
+from bench import instructions, load, report
 from bench.seed import ARTICLES
 from bench.servers import CONFIGS, PROJECT, Server
 
@@ -175,7 +175,7 @@ def main() -> int:
     quick = os.environ.get("BENCH_QUICK", "").strip() not in {"", "0", "false"}
     # Many short interleaved rounds: on a shared machine the median of several
     # A-B-C rounds is steadier than one long run per configuration.
-    rounds, seconds = (2, 1.0) if quick else (5, 3.0)
+    rounds, seconds = (2, 1.0) if quick else (4, 3.0)
     started = time.strftime("%Y-%m-%d %H:%M:%S")
     work = OUTPUT / "run"
     work.mkdir(parents=True, exist_ok=True)
@@ -206,6 +206,10 @@ def main() -> int:
                 print("\nIn-process: micro-benchmarks and query budget")
                 measured = json.loads(_python({**environment, "ROUTING": "on"}, "-m", "bench.inprocess"))
                 document.update(measured)
+                if not quick and instructions.available():
+                    print("In-process: instructions per request under callgrind (a few minutes)")
+                    per_config = {config.name: {**environment, "ROUTING": config.routing} for config in CONFIGS}
+                    document["instructions"] = instructions.measure(per_config, work)
 
     markdown_path, json_path, png_path = report.write(document, OUTPUT)
     print("\n" + markdown_path.read_text())

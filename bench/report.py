@@ -63,6 +63,22 @@ def markdown(document: dict) -> str:
                     f"{row['p99_ms']:.2f} | {ratio}{flag} | {row['errors']} |"
                 )
         lines.append("")
+    counted = document.get("instructions")
+    if counted:
+        lines += [
+            "## CPU instructions per request (callgrind, in process, SQLite)",
+            "",
+            "Deterministic, unlike the wall-clock rounds above. The ratio is what a CPU-bound server's throughput "
+            "would be relative to the baseline (baseline instructions / configuration instructions).",
+            "",
+            "| endpoint | configuration | instructions | ratio to baseline |",
+            "|---|---|---:|---:|",
+        ]
+        for endpoint, by_config in counted.items():
+            for config, count in by_config.items():
+                ratio = by_config["baseline"] / count
+                lines.append(f"| {endpoint} | {config} | {count:,} | {ratio:.3f} |")
+        lines.append("")
     micro = document.get("micro_us", {})
     if micro:
         lines += ["## Micro-benchmarks (timeit, best of 5)", "", "| what | µs |", "|---|---:|"]
@@ -96,6 +112,10 @@ def verdicts(document: dict) -> list[str]:
             lines.append(
                 f"{engine} {scenario}: routed/baseline {row['ratio']:.3f} {'met' if ok else 'MISSED'} (>= 0.97)"
             )
+    for endpoint, by_config in document.get("instructions", {}).items():
+        ratio = by_config["baseline"] / by_config["routing"]
+        verdict = "met" if ratio >= TARGETS["read_ratio"] else "MISSED"
+        lines.append(f"instructions, {endpoint}: baseline/routed {ratio:.3f} {verdict} (>= 0.97)")
     micro = document.get("micro_us", {})
     decision = micro.get("routing: router.db_for_read (both routers)")
     if decision is not None:

@@ -46,10 +46,14 @@ class HealthRegistry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._states: dict[str, ReplicaHealth] = {}
+        # (valid until, settings generation, replicas): the answer of pickable()
+        # until a verdict can change. Every request asks; few need to recompute.
+        self._pick: tuple[float, int, tuple[str, ...]] | None = None
 
     def reset(self) -> None:
         with self._lock:
             self._states.clear()
+            self._pick = None
 
     def state(self, alias: str) -> ReplicaHealth:
         state = self._states.get(alias)  # the common case: no lock needed to read
@@ -58,14 +62,19 @@ class HealthRegistry:
                 state = self._states.setdefault(alias, ReplicaHealth(alias))
         return state
 
-    def pickable(self) -> list[str]:
+    def pickable(self) -> tuple[str, ...]:
         """The replicas that may serve a read now; stale verdicts are refreshed first."""
         now = time.monotonic()
+        cached = self._pick
+        if cached is not None and now < cached[0] and cached[1] == routing_settings.generation:
+            return cached[2]
         interval = routing_settings.health_interval
         result = []
+        valid_until = now + interval
         for alias in routing_settings.replicas:
             state = self.state(alias)
             if state.cooling_down(now):
+                valid_until = min(valid_until, state.excluded_until)
                 continue
             # Stale, or unhealthy with its cooldown over: time for a fresh verdict.
             stale = now - state.checked_at >= interval or not state.healthy
@@ -73,7 +82,11 @@ class HealthRegistry:
                 self._check(state)
             if state.healthy:
                 result.append(alias)
-        return result
+                valid_until = min(valid_until, state.checked_at + interval)
+            else:
+                valid_until = min(valid_until, state.excluded_until)
+        self._pick = (valid_until, routing_settings.generation, tuple(result))
+        return self._pick[2]
 
     def check_all(self) -> list[ReplicaHealth]:
         """Check every replica now (the health endpoint)."""
@@ -81,6 +94,7 @@ class HealthRegistry:
         for state in states:
             if self._claim(state):
                 self._check(state)
+        self._pick = None
         return states
 
     def primary_reachable(self) -> bool:
@@ -102,6 +116,7 @@ class HealthRegistry:
         state.reason = f"connection failed during a request: {_one_line(error)}"
         state.checked_at = now
         state.excluded_until = now + routing_settings.cooldown
+        self._pick = None
 
     def _claim(self, state: ReplicaHealth) -> bool:
         # One thread checks a replica at a time; the others keep the last verdict.

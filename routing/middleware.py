@@ -6,7 +6,6 @@ from time import perf_counter
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils.cache import patch_vary_headers
 
 from routing import reasons, tokens
 from routing.conf import routing_settings
@@ -72,10 +71,21 @@ def _finish(request: HttpRequest, response: HttpResponse, route: Route, started:
     response.headers[ALIAS_HEADER] = alias
     response.headers[REASON_HEADER] = reason
     response.headers[TIMING_HEADER] = server_timing(route, perf_counter() - started)
-    # The same URL may be answered by another database: caches must key on it.
-    patch_vary_headers(response, [HEADER_NAME, tokens.HEADER_NAME])
+    _vary_on_routing(response)
     _hand_out_token(request, response, route)
     return response
+
+
+_VARY = f"{HEADER_NAME}, {tokens.HEADER_NAME}"
+
+
+def _vary_on_routing(response: HttpResponse) -> None:
+    """The same URL may be answered by another database: caches must key on the routing headers."""
+    vary = response.headers.get("Vary")
+    if not vary:
+        response.headers["Vary"] = _VARY
+    elif HEADER_NAME.lower() not in vary.lower():
+        response.headers["Vary"] = f"{vary}, {_VARY}"
 
 
 def _hand_out_token(request: HttpRequest, response: HttpResponse, route: Route) -> None:
@@ -108,5 +118,5 @@ def _refused(refusal: OverrideRejected | PrimaryUnavailable, started: float) -> 
     response.headers[TIMING_HEADER] = server_timing(None, perf_counter() - started)
     if isinstance(refusal, PrimaryUnavailable):
         response.headers["Retry-After"] = str(routing_settings.retry_after)
-    patch_vary_headers(response, [HEADER_NAME])
+    _vary_on_routing(response)
     return response

@@ -93,7 +93,7 @@ def _read_route(raw_token: str | None, log: QueryLog) -> tuple[str, str]:
     return _pick(candidates, token_reason)
 
 
-def _pick(candidates: list[str], reason: str | None = None) -> tuple[str, str]:
+def _pick(candidates: tuple[str, ...], reason: str | None = None) -> tuple[str, str]:
     if not routing_settings.replicas:
         return routing_settings.primary, reasons.NO_REPLICAS
     if not candidates:
@@ -132,7 +132,7 @@ def _first_reachable(aliases: list[str]) -> str | None:
     return next((alias for alias in aliases if _reachable(alias)), None)
 
 
-def _causal_route(token: tokens.CausalToken, candidates: list[str]) -> tuple[str, str]:
+def _causal_route(token: tokens.CausalToken, candidates: tuple[str, ...]) -> tuple[str, str]:
     """A replica that has applied the token's write, or the primary."""
     scheme = scheme_named(token.scheme)
     primary = routing_settings.primary
