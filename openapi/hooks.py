@@ -75,13 +75,19 @@ def _error_response(description: str) -> dict:
 def _error_responses(method: str, path: str, operation: dict) -> dict[str, dict]:
     errors = {
         "400": "Invalid input, or a routing override that is unknown, conflicting, or names a replica for a write.",
+        # Wrong Basic credentials are refused on any method.
+        "401": "Authentication required (writes), or the credentials sent are wrong.",
+        "403": "A routing override this client may not use (`override_forbidden`, see ROUTING_ALLOW_OVERRIDE; "
+        "`allowed` lists what it may send)"
+        + (", or not the author: only the author may change or delete." if method in _UNSAFE_METHODS else "."),
+        "406": "The Accept header asks for something other than JSON.",
         "503": "A database is unavailable or not migrated (`detail` names the cause and the fix); for a write, "
         "`primary_unavailable` while the primary is down, with Retry-After. Nothing was changed.",
     }
-    # Wrong Basic credentials are refused on any method.
-    errors["401"] = "Authentication required (writes), or the credentials sent are wrong."
     if method in _UNSAFE_METHODS:
-        errors["403"] = "Not allowed: only the author may change or delete."
+        errors["413"] = "The request body is larger than the server accepts (`request_too_large`)."
+        errors["415"] = "The body is not JSON (send `Content-Type: application/json`)."
+        errors["429"] = "Too many writes by this user: retry after the delay in Retry-After (`throttled`)."
     if "{" in path or "page" in {param.get("name") for param in operation.get("parameters", [])}:
         errors["404"] = "No such object, or a page past the end."
     return errors
@@ -105,7 +111,7 @@ def document_routing(result: dict, generator, request, public) -> dict:
                 response.setdefault("headers", {}).update(header_refs)
                 if method in _UNSAFE_METHODS and status.startswith("2"):
                     response["headers"].update(token_refs)
-                if status == "503":
+                if status in {"429", "503"}:
                     response["headers"]["Retry-After"] = {
                         "description": "Seconds to wait before retrying.",
                         "schema": {"type": "integer"},

@@ -6,7 +6,7 @@ refuses. Other paths (the admin) keep Django's HTML pages.
 """
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views import defaults
+from django.views import csrf, defaults
 
 API_PREFIX = "/api/"
 
@@ -37,3 +37,12 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if _is_api(request):
         return JsonResponse({"detail": "The server failed to handle the request.", "code": "server_error"}, status=500)
     return defaults.server_error(request)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse(
+            {"detail": f"CSRF verification failed: {reason}", "code": "csrf_failed"},
+            status=403,
+        )
+    return csrf.csrf_failure(request, reason)

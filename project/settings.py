@@ -91,10 +91,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Before sessions and auth: their queries (always on auth_db) are then part
-    # of the request's log and show up in Server-Timing.
-    "routing.middleware.RoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions, so the override policy can recognise a staff user's
+    # session; before the rest, so their error responses carry the routing
+    # headers too. Sessions load lazily, inside the route: their auth_db
+    # queries show up in Server-Timing.
+    "routing.middleware.RoutingMiddleware",
+    "project.middleware.RequestBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -121,6 +124,27 @@ TEMPLATES = [
     },
 ]
 
+# Production hardening -----------------------------------------------------
+
+# HTTPS=true for a deployment behind TLS: redirect plain HTTP, mark cookies
+# Secure, send HSTS. Off by default so `make serve` works on plain
+# 127.0.0.1. Behind a proxy that terminates TLS, TRUST_X_FORWARDED_PROTO=true
+# lets Django see that the original request was HTTPS.
+HTTPS = env_flag("HTTPS", False)
+SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT", HTTPS)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_flag("SECURE_COOKIES", HTTPS)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_flag("SECURE_HSTS_PRELOAD", HTTPS)
+if env_flag("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "project.errors.csrf_failure"
+
+# Largest request body accepted, in bytes (RequestBodyLimitMiddleware
+# answers 413 above it). An article is text: 1 MiB is generous.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_REQUEST_BYTES", 1_048_576))
+
 # Databases and routing ------------------------------------------------------
 
 DATABASES = configured_databases(os.environ, DATA_DIR, TEST_DATA_DIR)
@@ -137,6 +161,9 @@ ROUTING_AUTH_REPLICAS = [alias for alias in AUTH_REPLICAS if alias in DATABASES]
 ROUTING_AUTH_DB = "auth_db"
 ROUTING_AUTH_APPS = ["auth", "contenttypes", "sessions", "admin"]
 ROUTING_MAX_REPLICA_LAG = 5
+# Who may use X-DB-Alias / ?db= (all, primary-only, staff, off). A public
+# deployment should not let anyone aim load at one chosen replica.
+ROUTING_ALLOW_OVERRIDE = os.environ.get("ROUTING_ALLOW_OVERRIDE", "").strip() or ("all" if DEBUG else "primary-only")
 ROUTING_DOCTOR_START_HINT = "for this project's local servers: make db-up"
 ROUTING_DOCTOR_URL_VARIABLES = URL_VARIABLES
 
@@ -179,6 +206,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.WriteRateThrottle"],
+    # Writes per user (per IP for anonymous requests); over it: 429 with Retry-After.
+    "DEFAULT_THROTTLE_RATES": {"writes": os.environ.get("WRITE_THROTTLE_RATE", "60/min")},
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "openapi.schema.RoutingAutoSchema",
 }

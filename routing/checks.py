@@ -5,12 +5,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 
+from routing.access import OFF, POLICIES
 from routing.aliases import same_database
 from routing.conf import routing_settings
 
 AUTH_ROUTER = "routing.routers.AuthRouter"
 DATA_ROUTER = "routing.routers.PrimaryReplicaRouter"
 MIDDLEWARE = "routing.middleware.RoutingMiddleware"
+SESSION_MIDDLEWARE = "django.contrib.sessions.middleware.SessionMiddleware"
 
 
 @register("routing")
@@ -104,3 +106,32 @@ def check_installation(app_configs=None, **kwargs):
             )
         )
     return warnings
+
+
+@register("routing")
+def check_override_policy(app_configs=None, **kwargs):
+    policy = routing_settings.allow_override
+    if policy not in POLICIES:
+        return [
+            Error(
+                f"ROUTING_ALLOW_OVERRIDE is {policy!r}; every override is refused until it is fixed.",
+                hint=f"Use one of: {', '.join(POLICIES)}.",
+                id="routing.E005",
+            )
+        ]
+    middleware = list(settings.MIDDLEWARE)
+    if (
+        policy != OFF
+        and MIDDLEWARE in middleware
+        and SESSION_MIDDLEWARE in middleware
+        and middleware.index(SESSION_MIDDLEWARE) > middleware.index(MIDDLEWARE)
+    ):
+        return [
+            Warning(
+                "RoutingMiddleware comes before SessionMiddleware, so staff users logged in through a "
+                "session are not recognised by ROUTING_ALLOW_OVERRIDE (HTTP Basic still works).",
+                hint=f"Move {MIDDLEWARE} below {SESSION_MIDDLEWARE}.",
+                id="routing.W005",
+            )
+        ]
+    return []

@@ -84,6 +84,14 @@ class RoutingSettings:
         return frozenset(getattr(settings, "ROUTING_AUTH_APPS", DEFAULT_AUTH_APPS))
 
     @_cached
+    def allow_override(self) -> str:
+        """Who may use the override (see :mod:`routing.access`): ``all`` under DEBUG, else ``primary-only``."""
+        value = getattr(settings, "ROUTING_ALLOW_OVERRIDE", None)
+        if value is None:
+            return "all" if settings.DEBUG else "primary-only"
+        return value
+
+    @_cached
     def max_replica_lag(self) -> float:
         """Seconds a replica may trail the primary before it counts as unhealthy."""
         return float(getattr(settings, "ROUTING_MAX_REPLICA_LAG", 5))

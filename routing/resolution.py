@@ -24,6 +24,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest
 
 from routing import reasons, tokens
+from routing.access import check_permitted
 from routing.conf import ANY_REPLICA, OFF, WINDOW, routing_settings
 from routing.health import registry
 from routing.overrides import read_override
@@ -48,9 +49,11 @@ class PrimaryUnavailable(Exception):
 
 
 def resolve_route(request: HttpRequest) -> Route:
-    """The route of ``request``; raises OverrideRejected or PrimaryUnavailable."""
+    """The route of ``request``; raises OverrideRejected (or its OverrideForbidden) or PrimaryUnavailable."""
     log = QueryLog()
     override = read_override(request)
+    if override is not None:
+        check_permitted(request, override)
     if override is not None and override.value == ANY_REPLICA and request.method in SAFE_METHODS:
         # "Let the router pick": the same healthy pick as without an override.
         alias, reason = _pick(registry.pickable())

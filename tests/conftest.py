@@ -5,6 +5,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.test import AsyncClient, Client
 from rest_framework.test import APIClient
 
@@ -33,6 +34,14 @@ PASSWORD = "correct horse battery staple"
 def _fast_password_hashing(settings):
     # The default hasher costs ~0.3 s per Basic-authenticated request.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counts():
+    # Write throttling counts in the cache; user ids repeat from test to test.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -62,6 +62,17 @@ def test_human_table_names_every_alias():
         assert f"\n{alias}" in text
 
 
+def test_passwords_never_appear_in_its_output():
+    passwords = {config["PASSWORD"] for config in settings.DATABASES.values() if config.get("PASSWORD")}
+    assert passwords, "the topology's aliases all have passwords"
+    healthy, human = io.StringIO(), io.StringIO()
+    call_command("dbdoctor", "--json", stdout=healthy)
+    call_command("dbdoctor", stdout=human)
+    refused = diagnose_with("primary", PASSWORD="not-the-password")
+    output = healthy.getvalue() + human.getvalue() + json.dumps(refused.as_dict())
+    assert all(password not in output for password in [*passwords, "not-the-password"])
+
+
 def test_nothing_listening():
     port = free_port()
     finding = only_finding(diagnose_with("replica1", PORT=port))

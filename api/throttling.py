@@ -1,0 +1,26 @@
+"""Per-user rate limit on writes: a client cannot flood the primary."""
+
+from rest_framework.settings import api_settings
+from rest_framework.throttling import UserRateThrottle
+
+from routing.policy import SAFE_METHODS
+
+
+class WriteRateThrottle(UserRateThrottle):
+    """``DEFAULT_THROTTLE_RATES["writes"]`` per user (per IP for anonymous writers).
+
+    Reads are never counted: they go to the replicas, which is what replicas
+    are for. Over the limit, DRF answers 429 with ``Retry-After``.
+    """
+
+    scope = "writes"
+
+    def get_rate(self) -> str | None:
+        # DRF reads the rates once, at import; read them per request so a
+        # changed setting (tests, benchmarks) takes effect.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def allow_request(self, request, view) -> bool:
+        if request.method in SAFE_METHODS:
+            return True
+        return super().allow_request(request, view)

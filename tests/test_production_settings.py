@@ -1,0 +1,69 @@
+"""Production settings, checked the way a deployment starts: in a fresh process."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[1]
+# A key as `python -c "import secrets; print(secrets.token_urlsafe(50))"` makes one.
+STRONG_KEY = "q3V9x-mS2kLr8Zt0WbN4yHc7JfPa6GdE1uRiKo5Xv_TnQlYw8BsMe2Uh"
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": STRONG_KEY,
+    "ALLOWED_HOSTS": "api.example.com",
+    "HTTPS": "true",
+}
+
+
+def manage(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "SECRET_KEY", "HTTPS"}}
+    clean.update(VAR_DIR=str(tmp_path), ENV_FILE=str(tmp_path / "no.env"), **env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=PROJECT, env=clean, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_check_deploy_is_clean_with_the_production_variables(tmp_path):
+    result = manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_names_what_plain_http_lacks(tmp_path):
+    result = manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING", **{**PRODUCTION, "HTTPS": "false"})
+    assert result.returncode != 0
+    for check in ("security.W004", "security.W008", "security.W012", "security.W016"):
+        assert check in result.stderr
+
+
+def test_debug_off_without_a_secret_key_refuses_to_start(tmp_path):
+    result = manage(tmp_path, "check", DEBUG="false", SECRET_KEY="")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set in the environment when DEBUG is off" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_debug_on_for_public_hosts_refuses_to_start(tmp_path):
+    result = manage(tmp_path, "check", DEBUG="true", ALLOWED_HOSTS="api.example.com")
+    assert result.returncode != 0
+    assert "debug pages would reach them" in result.stderr
+
+
+def test_no_demo_user_with_debug_off_unless_its_password_is_given(tmp_path):
+    production = {**PRODUCTION, "HTTPS": "false"}
+    assert manage(tmp_path, "migrate", "--no-input", **production).returncode == 0
+    skipped = manage(tmp_path, "ensure_demo_user", **production)
+    assert "Demo user skipped: DEBUG is off and DEMO_PASSWORD is not set" in skipped.stdout
+    created = manage(tmp_path, "ensure_demo_user", DEMO_PASSWORD="a-long-demo-password", **production)
+    assert "Demo user created" in created.stdout
+
+
+@pytest.mark.parametrize(("debug", "policy"), [("true", "all"), ("false", "primary-only")])
+def test_the_override_policy_follows_debug(tmp_path, debug, policy):
+    env = PRODUCTION if debug == "false" else {"DEBUG": "true"}
+    code = "from django.conf import settings; print(settings.ROUTING_ALLOW_OVERRIDE)"
+    result = manage(tmp_path, "shell", "-c", code, **env)
+    assert result.stdout.strip().splitlines()[-1] == policy, result.stderr
