@@ -8,7 +8,7 @@ MANAGE := $(BIN)/python manage.py
 
 DB_ENV := var/mysql/topology.env
 
-.PHONY: help run serve test test-sqlite test-mysql lint format schema migrate demo-user clean \
+.PHONY: help run serve test test-sqlite test-live test-browser test-mysql lint format schema migrate demo-user clean \
 	db-up db-down db-status run-mysql bench
 
 help:
@@ -103,13 +103,21 @@ format: $(BIN)/.installed
 schema: $(BIN)/.installed
 	$(MANAGE) spectacular --validate --fail-on-warn --file openapi/schema.yml
 
-# The suite on the embedded SQLite databases, then again on a private MariaDB
-# topology (own ports, own temporary folder) when a server binary exists.
-test: lint test-sqlite test-mysql
+# The suite on the embedded SQLite databases; the service under real servers
+# (gunicorn and uvicorn), fuzzed and hammered; then the suite again on a private
+# MariaDB topology (own ports, own temporary folder) when a server binary exists.
+test: lint test-sqlite test-live test-mysql
 
 test-sqlite: $(BIN)/.installed
 	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
 	$(BIN)/pytest
+
+test-live: $(BIN)/.installed
+	$(BIN)/pytest -m live tests/live
+
+# Swagger UI in Debian's Chromium, through Playwright (no browser download).
+test-browser: $(BIN)/.installed
+	$(BIN)/pytest -m browser tests/browser
 
 test-mysql: $(BIN)/.installed $(BIN)/.mysql-driver
 	$(BIN)/python -m topology.suite

@@ -6,6 +6,7 @@ from django.urls import include, path
 from rest_framework.decorators import api_view
 
 from api.models import Article
+from project.urls import handler400, handler403, handler404, handler500  # noqa: F401 - the same JSON error pages
 from routing.pinning import pin
 from routing.state import current_route
 
