@@ -20,7 +20,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     def get_page_size(self, request) -> int:
         raw = request.query_params.get(self.page_size_query_param, "")
-        if not raw.strip():
+        if raw == "":  # absent, or sent empty (allowEmptyValue in the schema)
             return self.page_size
         size = whole_number(raw)
         if size is None or not 1 <= size <= self.max_page_size:
@@ -31,7 +31,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     def get_page_number(self, request, paginator):
         raw = request.query_params.get(self.page_query_param, "")
-        if not raw.strip():
+        if raw == "":
             return 1
         if raw in self.last_page_strings:
             return paginator.num_pages
@@ -49,6 +49,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
                     f"Number of results per page (default {self.page_size}, at most {self.max_page_size})."
                 )
             elif parameter["name"] == self.page_query_param:
-                parameter["schema"] = {"type": "string", "pattern": "^([1-9][0-9]*|last)$"}
+                # At most 18 digits: a larger number is refused, not looked up.
+                parameter["schema"] = {"type": "string", "pattern": "^([1-9][0-9]{0,17}|last)$"}
                 parameter["description"] = "Page number from 1, or `last`."
         return parameters

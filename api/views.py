@@ -4,7 +4,6 @@ They never choose a database: the routing middleware has already decided
 where this request's reads go, and the services write through the routers.
 """
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.decorators import action
@@ -20,7 +19,10 @@ from api.permissions import IsAuthorOrReadOnly
 from api.serializers import ArticleSerializer, CommentSerializer
 
 ARTICLE_FILTER = OpenApiParameter(
-    "article", OpenApiTypes.INT, description="Only the comments of this article.", required=False
+    "article",
+    {"type": "integer", "minimum": 0, "maximum": MAX_ID},
+    description="Only the comments of this article (its id).",
+    required=False,
 )
 
 
@@ -77,7 +79,7 @@ class CommentViewSet(viewsets.ModelViewSet):
         queryset = selectors.comments()
         if self.action == "list":
             article = self.request.query_params.get("article", "")
-            if article.strip():
+            if article != "":  # sent empty: no filter
                 queryset = queryset.filter(article_id=_filter_id("article", article))
         return queryset
 

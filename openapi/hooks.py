@@ -104,6 +104,10 @@ def document_routing(result: dict, generator, request, public) -> dict:
         for method, operation in operations.items():
             if method not in _HTTP_METHODS:
                 continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query":
+                    # Every query parameter sent empty (`?page=`, as forms do) means "not given".
+                    parameter["allowEmptyValue"] = True
             responses = operation.setdefault("responses", {})
             for status, description in _error_responses(method, path, operation).items():
                 responses.setdefault(status, _error_response(description))

@@ -14,11 +14,21 @@ def routing_parameters(method: str) -> list[OpenApiParameter]:
     # Writes always run on the primary: a replica is not a value they accept.
     values = list(routing_settings.override_values) if method in SAFE_METHODS else [PRIMARY]
     replicas = ", ".join(f"`{replica}`" for replica in routing_settings.replicas) or "none configured"
-    description = (
-        "Which database serves this request. `primary`: every query on the primary (read-after-write). "
-        f"`replica`: let the router pick one replica (the default for safe methods). A replica alias ({replicas}): "
-        "that replica. Writes (POST, PUT, PATCH, DELETE) accept only `primary`. Any other value is a 400."
+    policy = (
+        " Who may send what depends on the server's `ROUTING_ALLOW_OVERRIDE` policy; in production naming a "
+        "replica needs a staff user, and a refused override is a 403 that lists the values you may send."
     )
+    if method in SAFE_METHODS:
+        description = (
+            "Which database serves this request. `primary`: every query on the primary (read-after-write). "
+            f"`replica`: let the router pick one replica (the default). A replica alias ({replicas}): that replica. "
+            "Any other value is a 400." + policy
+        )
+    else:
+        description = (
+            "A write always runs on the primary: `primary` is the only value accepted (it changes nothing). "
+            "Any other value is a 400 and nothing is written." + policy
+        )
     causal = []
     if method in SAFE_METHODS:
         causal = [

@@ -62,7 +62,7 @@ def _describe(source: str) -> str:
 
 def _db_params(request: HttpRequest) -> list[str]:
     try:
-        return [value.strip() for value in request.GET.getlist(QUERY_PARAM)]
+        return request.GET.getlist(QUERY_PARAM)
     except SuspiciousOperation as error:  # e.g. more query parameters than Django accepts
         raise OverrideRejected(f"The query string was refused: {error}", "bad_request") from None
 
@@ -70,11 +70,16 @@ def _db_params(request: HttpRequest) -> list[str]:
 def read_override(request: HttpRequest) -> Override | None:
     """The override the request carries, validated, or ``None``.
 
-    An empty value counts as absent (a form or Swagger UI may send one). Raises
-    :class:`OverrideRejected` for unknown values, a repeated ``db`` parameter,
-    and a header and parameter that disagree.
+    An empty ``db`` parameter counts as absent (forms send empty fields); an
+    empty header is refused. Raises :class:`OverrideRejected` for unknown
+    values, a repeated ``db`` parameter, and a header and parameter that
+    disagree.
     """
-    header = request.META.get(_HEADER_META_KEY, "").strip()
+    header = request.META.get(_HEADER_META_KEY)
+    if header is not None:
+        header = header.strip()
+        if not header:
+            raise OverrideRejected.unknown(header, _describe(reasons.HEADER))
     params = _db_params(request) if request.META.get("QUERY_STRING") else []
     params = [value for value in params if value]
     if len(set(params)) > 1:

@@ -1,11 +1,12 @@
 """Production settings, checked the way a deployment starts: in a fresh process."""
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.live.server import embedded_environment
 
 PROJECT = Path(__file__).resolve().parents[1]
 # A key as `python -c "import secrets; print(secrets.token_urlsafe(50))"` makes one.
@@ -19,8 +20,10 @@ PRODUCTION = {
 
 
 def manage(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "SECRET_KEY", "HTTPS"}}
-    clean.update(VAR_DIR=str(tmp_path), ENV_FILE=str(tmp_path / "no.env"), **env)
+    clean = embedded_environment(tmp_path)
+    for variable in ("DEBUG", "SECRET_KEY", "HTTPS", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE"):
+        clean.pop(variable, None)
+    clean.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=PROJECT, env=clean, capture_output=True, text=True, timeout=120
     )

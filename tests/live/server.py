@@ -59,17 +59,17 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def embedded_environment(var_dir: Path) -> dict[str, str]:
+    """This process's environment, but on fresh SQLite files in ``var_dir``, whatever it pointed at."""
+    env = {key: value for key, value in os.environ.items() if not key.endswith("DATABASE_URL")}
+    env.update(ENV_FILE=str(var_dir / "no.env"), VAR_DIR=str(var_dir))
+    return env
+
+
 def server_environment(var_dir: Path, settings_module: str, **extra: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        # The server's databases are its own SQLite files, whatever this shell points at.
-        if not key.endswith("_DATABASE_URL") and key not in {"DATABASE_URL", "ENV_FILE"}
-    }
+    env = embedded_environment(var_dir)
     env.update(
         DJANGO_SETTINGS_MODULE=settings_module,
-        ENV_FILE=str(var_dir / "no.env"),
-        VAR_DIR=str(var_dir),
         DEBUG="false",
         SECRET_KEY="live-test-" + "k" * 50,
         DEMO_USER=DEMO_USER,
