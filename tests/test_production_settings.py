@@ -70,3 +70,10 @@ def test_the_override_policy_follows_debug(tmp_path, debug, policy):
     code = "from django.conf import settings; print(settings.ROUTING_ALLOW_OVERRIDE)"
     result = manage(tmp_path, "shell", "-c", code, **env)
     assert result.stdout.strip().splitlines()[-1] == policy, result.stderr
+
+
+def test_writes_are_throttled_at_60_a_minute_unless_configured(tmp_path):
+    code = "from django.conf import settings; print(settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']['writes'])"
+    assert manage(tmp_path, "shell", "-c", code).stdout.strip().splitlines()[-1] == "60/min"
+    configured = manage(tmp_path, "shell", "-c", code, WRITE_THROTTLE_RATE="5/s")
+    assert configured.stdout.strip().splitlines()[-1] == "5/s"
