@@ -93,8 +93,23 @@ def _error_responses(method: str, path: str, operation: dict) -> dict[str, dict]
     return errors
 
 
+# DRF's CharField refuses NUL characters (databases truncate or reject them).
+_NO_NUL = "^[^\\x00]*$"
+
+
+def _document_text_rules(schemas: dict) -> None:
+    """Request bodies: text fields say they refuse NUL characters, as the serializers do."""
+    for name, schema in schemas.items():
+        if not name.endswith("Request"):
+            continue
+        for field in schema.get("properties", {}).values():
+            if field.get("type") == "string" and not {"format", "enum", "pattern"} & field.keys():
+                field["pattern"] = _NO_NUL
+
+
 def document_routing(result: dict, generator, request, public) -> dict:
     components = result.setdefault("components", {})
+    _document_text_rules(components.get("schemas", {}))
     components.setdefault("headers", {}).update({**_headers(), **_token_headers()})
     components.setdefault("schemas", {})[ERROR_SCHEMA] = _error_schema()
     header_refs = {name: {"$ref": f"#/components/headers/{name}"} for name in _headers()}

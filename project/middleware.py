@@ -1,4 +1,4 @@
-"""Request limits enforced before any view runs."""
+"""Request body limits, enforced before any view runs, under WSGI and ASGI."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ from django.http import HttpRequest, JsonResponse
 from django.utils.deprecation import MiddlewareMixin
 
 _COMPACT_JSON = {"separators": (",", ":")}
+# Set in the ASGI scope by BodyLimitASGIMiddleware: how many bytes the body had
+# when it was cut off.
+OVERSIZED_SCOPE_KEY = "project.oversized_body"
 
 
 class RequestBodyLimitMiddleware(MiddlewareMixin):
@@ -26,7 +29,10 @@ class RequestBodyLimitMiddleware(MiddlewareMixin):
         try:
             length = int(declared)
         except ValueError:
+            length = -1
+        if length < 0:
             return _error(400, f"Content-Length {declared!r} is not a number of bytes.", "bad_request")
+        length = max(length, getattr(request, "scope", {}).get(OVERSIZED_SCOPE_KEY, 0))
         if limit is not None and length > limit:
             return _error(
                 413,
@@ -38,3 +44,44 @@ class RequestBodyLimitMiddleware(MiddlewareMixin):
 
 def _error(status: int, detail: str, code: str) -> JsonResponse:
     return JsonResponse({"detail": detail, "code": code}, status=status, json_dumps_params=_COMPACT_JSON)
+
+
+class BodyLimitASGIMiddleware:
+    """Stop reading an ASGI request body at ``DATA_UPLOAD_MAX_MEMORY_SIZE``.
+
+    Django's ASGI handler reads the whole body (to memory, then disk) before
+    any middleware runs, whatever its size and whether or not it declared one.
+    This wrapper counts the bytes as they arrive; past the limit it ends the
+    body early and notes the size in the scope, and RequestBodyLimitMiddleware
+    answers the 413 (with the routing headers, as under WSGI).
+    """
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is None:
+            return await self.app(scope, receive, send)
+        received = 0
+
+        async def limited_receive():
+            nonlocal received
+            if OVERSIZED_SCOPE_KEY in scope:
+                # Django now only listens for a disconnect while it answers:
+                # the rest of the body is read and dropped, never stored.
+                while True:
+                    message = await receive()
+                    if message["type"] != "http.request":
+                        return message
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    scope[OVERSIZED_SCOPE_KEY] = received
+                    return {"type": "http.request", "body": b"", "more_body": False}
+            return message
+
+        return await self.app(scope, limited_receive, send)

@@ -138,6 +138,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTP
 SECURE_HSTS_PRELOAD = env_flag("SECURE_HSTS_PRELOAD", HTTPS)
 if env_flag("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# A load balancer probes health over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^api/health/$"]
 SESSION_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "project.errors.csrf_failure"
 
@@ -163,7 +165,9 @@ ROUTING_AUTH_APPS = ["auth", "contenttypes", "sessions", "admin"]
 ROUTING_MAX_REPLICA_LAG = 5
 # Who may use X-DB-Alias / ?db= (all, primary-only, staff, off). A public
 # deployment should not let anyone aim load at one chosen replica.
-ROUTING_ALLOW_OVERRIDE = os.environ.get("ROUTING_ALLOW_OVERRIDE", "").strip() or ("all" if DEBUG else "primary-only")
+ROUTING_ALLOW_OVERRIDE = os.environ.get("ROUTING_ALLOW_OVERRIDE", "").strip().lower() or (
+    "all" if DEBUG else "primary-only"
+)
 ROUTING_DOCTOR_START_HINT = "for this project's local servers: make db-up"
 ROUTING_DOCTOR_URL_VARIABLES = URL_VARIABLES
 

@@ -24,12 +24,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 
 from django.contrib.auth import authenticate, get_user
+from django.db import DatabaseError
 from django.http import HttpRequest
 
 from routing.conf import ANY_REPLICA, PRIMARY, routing_settings
 from routing.overrides import Override, OverrideRejected
+
+logger = logging.getLogger(__name__)
 
 ALL = "all"
 PRIMARY_ONLY = "primary-only"
@@ -55,7 +59,7 @@ def check_permitted(request: HttpRequest, override: Override) -> None:
     open_values = _OPEN_VALUES.get(policy, ())  # an unknown policy fails closed (and a system check says so)
     if override.value in open_values:
         return
-    if policy != OFF and _is_staff(request):
+    if policy != OFF and _is_known_staff(request):
         return
     raise OverrideForbidden(_explain(policy, override, open_values), "override_forbidden", allowed=open_values)
 
@@ -72,10 +76,20 @@ def _explain(policy: str, override: Override, open_values: tuple[str, ...]) -> s
     return f"Only staff users may use routing overrides (ROUTING_ALLOW_OVERRIDE={policy}); drop the override."
 
 
+def _is_known_staff(request: HttpRequest) -> bool:
+    """Whether the client is a staff user; not when auth_db cannot tell (the override is refused)."""
+    try:
+        return _is_staff(request)
+    except DatabaseError as error:
+        logger.warning("Cannot check for a staff user, so the routing override is refused: %s", error)
+        return False
+
+
 def _is_staff(request: HttpRequest) -> bool:
     user = getattr(request, "user", None)
     if user is None and hasattr(request, "session"):
-        user = get_user(request)  # what AuthenticationMiddleware will find, looked up early
+        # What AuthenticationMiddleware will find; cached where it looks, so it is looked up once.
+        user = request._cached_user = get_user(request)
     if user is not None and user.is_authenticated:
         return bool(user.is_active and user.is_staff)
     credentials = _basic_credentials(request)

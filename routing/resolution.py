@@ -25,9 +25,9 @@ from django.http import HttpRequest
 
 from routing import reasons, tokens
 from routing.access import check_permitted
-from routing.conf import ANY_REPLICA, OFF, WINDOW, routing_settings
+from routing.conf import ANY_REPLICA, OFF, PRIMARY, WINDOW, routing_settings
 from routing.health import registry
-from routing.overrides import read_override
+from routing.overrides import OverrideRejected, read_override
 from routing.policy import SAFE_METHODS, route_request
 from routing.replication import scheme_named
 from routing.routers import connection_for
@@ -53,6 +53,9 @@ def resolve_route(request: HttpRequest) -> Route:
     log = QueryLog()
     override = read_override(request)
     if override is not None:
+        if request.method not in SAFE_METHODS and override.value != PRIMARY:
+            # Refused to everyone, so say that rather than "staff only".
+            raise OverrideRejected.replica_write(override, request.method)
         check_permitted(request, override)
     if override is not None and override.value == ANY_REPLICA and request.method in SAFE_METHODS:
         # "Let the router pick": the same healthy pick as without an override.

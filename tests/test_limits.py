@@ -1,11 +1,13 @@
 """Request limits: body size, write throttling, and the error each one answers with."""
 
+import asyncio
+
 import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
 from api.models import Article
-from tests.conftest import make_user, routed_db
+from tests.conftest import basic_auth, make_user, routed_db
 from tests.test_errors import assert_json_error
 
 pytestmark = routed_db
@@ -25,11 +27,6 @@ def test_a_body_over_the_limit_is_a_413_and_writes_nothing(settings, alice_clien
 def test_a_body_under_the_limit_is_accepted(settings, alice_client):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     assert alice_client.post(ARTICLES, {"title": "Small", "body": "x" * 500}, format="json").status_code == 201
-
-
-def test_a_content_length_that_is_not_a_number_is_a_400(alice_client):
-    response = alice_client.post(ARTICLES, "{}", content_type="application/json", CONTENT_LENGTH="lots")
-    assert_json_error(response, 400, "bad_request")
 
 
 def test_writes_over_the_rate_are_a_429_with_retry_after(settings, alice_client):
@@ -88,3 +85,63 @@ def test_wrong_credentials_are_a_401_even_on_reads(anon):
     make_user("erin")
     anon.credentials(HTTP_AUTHORIZATION="Basic ZXJpbjp3cm9uZw==")  # erin:wrong
     assert_json_error(anon.get(ARTICLES), 401, "authentication_failed")
+
+
+def _asgi_post(path: str, chunks: list[bytes], headers: list[tuple[bytes, bytes]]) -> tuple[int, dict, bytes, int]:
+    """POST through the project's ASGI application; also how many chunks it read."""
+    from asgiref.sync import async_to_sync
+
+    from project.asgi import application
+
+    messages = [
+        {"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1} for i, chunk in enumerate(chunks)
+    ]
+    sent, read = [], 0
+
+    async def receive():
+        nonlocal read
+        if read == len(messages):
+            await asyncio.Future()  # the client stays connected until the response is sent
+        read += 1
+        return messages[read - 1]
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+        "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+        "headers": [(b"host", b"127.0.0.1"), (b"content-type", b"application/json"), *headers],
+        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
+    }  # fmt: skip
+    async_to_sync(application)(scope, receive, send)
+    start = next(message for message in sent if message["type"] == "http.response.start")
+    body = b"".join(message.get("body", b"") for message in sent if message["type"] == "http.response.body")
+    return start["status"], {k.decode().lower(): v.decode() for k, v in start["headers"]}, body, read
+
+
+def test_under_asgi_a_chunked_body_is_cut_off_at_the_limit(settings, alice):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    authorization = (b"authorization", basic_auth("alice").encode())
+    status, headers, body, _ = _asgi_post("/api/articles/", [b"x" * 600] * 50, [authorization])
+    assert status == 413, body
+    assert headers["x-db-alias"] == "primary"
+    assert b'"code":"request_too_large"' in body
+    # Cut off at the chunk that passed the limit; the rest was dropped, never stored.
+    assert b"The request body is 1200 bytes" in body
+    assert not Article.objects.using("primary").exists()
+
+
+def test_under_asgi_a_body_within_the_limit_is_untouched(settings, alice):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    authorization = (b"authorization", basic_auth("alice").encode())
+    length = (b"content-length", b"20")
+    status, _, body, _ = _asgi_post("/api/articles/", [b'{"title": ', b'"Chunked"}'], [authorization, length])
+    assert status == 201, body
+    assert Article.objects.using("primary").get().title == "Chunked"
+
+
+@pytest.mark.parametrize("length", ["-1", "lots"])
+def test_a_content_length_that_is_not_a_byte_count_is_a_400(alice_client, length):
+    response = alice_client.post(ARTICLES, "{}", content_type="application/json", CONTENT_LENGTH=length)
+    assert_json_error(response, 400, "bad_request")

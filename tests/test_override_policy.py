@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from api.models import Article
 from routing.checks import check_override_policy
 from routing.conf import routing_settings
+from tests.breakage import unreachable
 from tests.conftest import basic_auth, make_user, routed_db
 
 pytestmark = routed_db
@@ -144,3 +145,27 @@ def test_routing_before_authentication_is_warned_about(settings):
     settings.MIDDLEWARE = ["routing.middleware.RoutingMiddleware", *middleware]
     assert [message.id for message in check_override_policy()] == ["routing.W005"]
     assert checks.run_checks(tags=["routing"]) != []
+
+
+def test_a_replica_write_is_a_400_for_everyone_not_a_403(settings, anon):
+    settings.ROUTING_ALLOW_OVERRIDE = "primary-only"
+    response = anon.post(ARTICLES, {"title": "No"}, format="json", headers={"X-DB-Alias": "replica1"})
+    assert response.status_code == 400
+    assert response.json()["code"] == "replica_not_writable"
+
+
+def test_auth_db_down_means_no_staff_and_a_clean_403(settings, staff_client, tmp_path):
+    settings.ROUTING_ALLOW_OVERRIDE = "primary-only"
+    with unreachable("auth_db", tmp_path):
+        assert_forbidden(staff_client.get(ARTICLES, headers={"X-DB-Alias": "replica1"}), ["primary", "replica"])
+
+
+def test_the_session_user_is_looked_up_once(settings, django_assert_max_num_queries):
+    settings.ROUTING_ALLOW_OVERRIDE = "staff"
+    user = make_user("frank")
+    user.is_staff = True
+    user.save()
+    client = APIClient()
+    client.force_login(user)
+    with django_assert_max_num_queries(2, using="auth_db"):  # the session and the user, once each
+        assert client.get(ARTICLES, {"db": "primary"}).status_code == 200

@@ -21,8 +21,11 @@ PRODUCTION = {
 
 def manage(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     clean = embedded_environment(tmp_path)
-    for variable in ("DEBUG", "SECRET_KEY", "HTTPS", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE"):
-        clean.pop(variable, None)
+    # Only what each test sets: nothing from the shell that runs the suite.
+    ambient = ("DEBUG", "SECRET_KEY", "HTTPS", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE", "WRITE_THROTTLE_RATE")
+    ambient += ("ROUTING_ALLOW_OVERRIDE", "MAX_REQUEST_BYTES", "TRUST_X_FORWARDED_PROTO", "SECURE_COOKIES")
+    for variable in clean.keys() & {*ambient, *(name for name in clean if name.startswith("SECURE_"))}:
+        clean.pop(variable)
     clean.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=PROJECT, env=clean, capture_output=True, text=True, timeout=120
