@@ -1,8 +1,26 @@
+from django.db import models
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.models import Article, Comment
+
+
+class TextField(serializers.CharField):
+    """Text, and only text: DRF's CharField turns 0 or true into "0" and "True"; the schema says string."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class TextModelSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: TextField,
+        models.TextField: TextField,
+    }
 
 
 def _author_username() -> serializers.CharField:
@@ -11,10 +29,10 @@ def _author_username() -> serializers.CharField:
     return serializers.CharField(source="author.username", read_only=True, allow_null=True)
 
 
-class ArticleSerializer(serializers.ModelSerializer):
+class ArticleSerializer(TextModelSerializer):
     # A default (not just required=False) so PUT replaces the body too;
     # PATCH leaves fields it does not name alone.
-    body = serializers.CharField(allow_blank=True, required=False, default="")
+    body = TextField(allow_blank=True, required=False, default="")
     author = _author_username()
     comment_count = serializers.SerializerMethodField()
 
@@ -29,7 +47,7 @@ class ArticleSerializer(serializers.ModelSerializer):
         return getattr(article, "comment_count", 0)
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class CommentSerializer(TextModelSerializer):
     author = _author_username()
 
     class Meta:

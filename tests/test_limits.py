@@ -145,3 +145,12 @@ def test_under_asgi_a_body_within_the_limit_is_untouched(settings, alice):
 def test_a_content_length_that_is_not_a_byte_count_is_a_400(alice_client, length):
     response = alice_client.post(ARTICLES, "{}", content_type="application/json", CONTENT_LENGTH=length)
     assert_json_error(response, 400, "bad_request")
+
+
+@pytest.mark.parametrize("value", [0, 1.5, True, ["a"], {"a": 1}])
+def test_text_fields_take_only_text(alice_client, value):
+    # Found by the fuzzer: DRF's CharField would have stored 0 as "0".
+    response = alice_client.post(ARTICLES, {"title": "Typed", "body": value}, format="json")
+    body = assert_json_error(response, 400, "invalid")
+    assert body["errors"]["body"] == ["Not a valid string."]
+    assert not Article.objects.using("primary").exists()
