@@ -6,7 +6,8 @@ from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.utils.deprecation import MiddlewareMixin
 
-_COMPACT_JSON = {"separators": (",", ":")}
+from project.errors import json_error
+
 # Set in the ASGI scope by BodyLimitASGIMiddleware: how many bytes the body had
 # when it was cut off.
 OVERSIZED_SCOPE_KEY = "project.oversized_body"
@@ -31,19 +32,15 @@ class RequestBodyLimitMiddleware(MiddlewareMixin):
         except ValueError:
             length = -1
         if length < 0:
-            return _error(400, f"Content-Length {declared!r} is not a number of bytes.", "bad_request")
+            return json_error(400, f"Content-Length {declared!r} is not a number of bytes.", "bad_request")
         length = max(length, getattr(request, "scope", {}).get(OVERSIZED_SCOPE_KEY, 0))
         if limit is not None and length > limit:
-            return _error(
+            return json_error(
                 413,
                 f"The request body is {length} bytes; this server accepts at most {limit}.",
                 "request_too_large",
             )
         return None
-
-
-def _error(status: int, detail: str, code: str) -> JsonResponse:
-    return JsonResponse({"detail": detail, "code": code}, status=status, json_dumps_params=_COMPACT_JSON)
 
 
 class BodyLimitASGIMiddleware:

@@ -9,6 +9,7 @@ has applied it.
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 
 from django.db import DatabaseError
 
@@ -46,22 +47,22 @@ def last_error(status: dict) -> str:
 # Positions --------------------------------------------------------------------------
 
 
-class Positions:
+class Positions(ABC):
     """How one backend names, reports and waits for a replication position."""
 
-    name = "none"
+    name: str
 
+    @abstractmethod
     def after_commit(self, connection) -> str | None:
         """The position of what ``connection`` (on the primary) has just committed."""
-        raise NotImplementedError
 
+    @abstractmethod
     def is_valid(self, position: str) -> bool:
         """Whether ``position`` is well-formed; nothing else ever reaches SQL."""
-        raise NotImplementedError
 
+    @abstractmethod
     def reached(self, connection, position: str, timeout: float) -> bool:
         """Whether the replica behind ``connection`` applies ``position`` within ``timeout`` seconds."""
-        raise NotImplementedError
 
     def applied(self, cursor) -> str:
         """The replica's own applied position, for the health cache."""

@@ -25,9 +25,9 @@ from django.http import HttpRequest
 
 from routing import reasons, tokens
 from routing.access import check_permitted
-from routing.conf import ANY_REPLICA, OFF, PRIMARY, WINDOW, routing_settings
+from routing.conf import ANY_REPLICA, OFF, WINDOW, routing_settings
 from routing.health import registry
-from routing.overrides import OverrideRejected, read_override
+from routing.overrides import read_override
 from routing.policy import SAFE_METHODS, route_request
 from routing.replication import scheme_named
 from routing.routers import connection_for
@@ -52,34 +52,39 @@ def resolve_route(request: HttpRequest) -> Route:
     """The route of ``request``; raises OverrideRejected (or its OverrideForbidden) or PrimaryUnavailable."""
     log = QueryLog()
     override = read_override(request)
-    if override is not None:
-        if request.method not in SAFE_METHODS and override.value != PRIMARY:
-            # Refused to everyone, so say that rather than "staff only".
-            raise OverrideRejected.replica_write(override, request.method)
+    safe = request.method in SAFE_METHODS
+    if override is None and safe:
+        alias, reason = _read_route(tokens.presented(request), log)
+        return Route(alias, reason, log)
+    if override is not None and override.value == ANY_REPLICA and safe:
         check_permitted(request, override)
-    if override is not None and override.value == ANY_REPLICA and request.method in SAFE_METHODS:
         # "Let the router pick": the same healthy pick as without an override.
         alias, reason = _pick(registry.pickable())
         return Route(alias, override.source if reason == reasons.REPLICA_PICK else reason, log)
-    if override is not None or request.method not in SAFE_METHODS:
-        route = route_request(request.method, override)
-        route = Route(route.alias, route.reason, log)
-        if route.alias == routing_settings.primary and request.method not in SAFE_METHODS:
-            _require_primary()
-        return route
-    alias, reason = _read_route(tokens.presented(request), log)
-    return Route(alias, reason, log)
+    # Decided before the policy: a replica named on a write is a 400 for
+    # everyone, not a 403 that staff could get past.
+    route = route_request(request.method, override)
+    if override is not None:
+        check_permitted(request, override)
+    if not safe:
+        try:
+            _open(routing_settings.primary)
+        except DatabaseError as error:
+            raise PrimaryUnavailable(error) from error
+    return Route(route.alias, route.reason, log)
 
 
-def _require_primary() -> None:
-    connection = connection_for(routing_settings.primary)
-    try:
-        if connection.health_check_enabled:
-            connection.close_if_health_check_failed()
-        if connection.connection is None:
-            connection.ensure_connection()
-    except DatabaseError as error:
-        raise PrimaryUnavailable(error) from error
+def _open(alias: str) -> None:
+    """Open ``alias``'s connection unless it is open; raises DatabaseError when it cannot.
+
+    Opening it here costs nothing extra: the view's first query would open it.
+    An open connection is not pinged unless CONN_HEALTH_CHECKS asks for it.
+    """
+    connection = connection_for(alias)
+    if connection.health_check_enabled:
+        connection.close_if_health_check_failed()
+    if connection.connection is None:
+        connection.ensure_connection()
 
 
 def _read_route(raw_token: str | None, log: QueryLog) -> tuple[str, str]:
@@ -116,17 +121,9 @@ def _pick(candidates: tuple[str, ...], reason: str | None = None) -> tuple[str, 
 
 
 def _reachable(alias: str) -> bool:
-    """Whether ``alias``'s connection is open, or opens now; a failure leaves the pick.
-
-    Opening it here costs nothing extra: the view's first query would open it.
-    An open connection is not pinged unless CONN_HEALTH_CHECKS asks for it.
-    """
-    connection = connection_for(alias)
+    """Whether ``alias``'s connection is open, or opens now; a failure leaves the pick."""
     try:
-        if connection.health_check_enabled:
-            connection.close_if_health_check_failed()
-        if connection.connection is None:
-            connection.ensure_connection()
+        _open(alias)
     except DatabaseError as error:
         registry.mark_failed(alias, error)
         return False

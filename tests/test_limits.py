@@ -87,23 +87,22 @@ def test_wrong_credentials_are_a_401_even_on_reads(anon):
     assert_json_error(anon.get(ARTICLES), 401, "authentication_failed")
 
 
-def _asgi_post(path: str, chunks: list[bytes], headers: list[tuple[bytes, bytes]]) -> tuple[int, dict, bytes, int]:
-    """POST through the project's ASGI application; also how many chunks it read."""
+def _asgi_post(path: str, chunks: list[bytes], headers: list[tuple[bytes, bytes]]) -> tuple[int, dict, bytes]:
+    """POST ``chunks`` through the project's ASGI application, as a server would deliver them."""
     from asgiref.sync import async_to_sync
 
     from project.asgi import application
 
-    messages = [
+    messages = iter(
         {"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1} for i, chunk in enumerate(chunks)
-    ]
-    sent, read = [], 0
+    )
+    sent = []
 
     async def receive():
-        nonlocal read
-        if read == len(messages):
+        message = next(messages, None)
+        if message is None:
             await asyncio.Future()  # the client stays connected until the response is sent
-        read += 1
-        return messages[read - 1]
+        return message
 
     async def send(message):
         sent.append(message)
@@ -117,13 +116,13 @@ def _asgi_post(path: str, chunks: list[bytes], headers: list[tuple[bytes, bytes]
     async_to_sync(application)(scope, receive, send)
     start = next(message for message in sent if message["type"] == "http.response.start")
     body = b"".join(message.get("body", b"") for message in sent if message["type"] == "http.response.body")
-    return start["status"], {k.decode().lower(): v.decode() for k, v in start["headers"]}, body, read
+    return start["status"], {k.decode().lower(): v.decode() for k, v in start["headers"]}, body
 
 
 def test_under_asgi_a_chunked_body_is_cut_off_at_the_limit(settings, alice):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     authorization = (b"authorization", basic_auth("alice").encode())
-    status, headers, body, _ = _asgi_post("/api/articles/", [b"x" * 600] * 50, [authorization])
+    status, headers, body = _asgi_post("/api/articles/", [b"x" * 600] * 50, [authorization])
     assert status == 413, body
     assert headers["x-db-alias"] == "primary"
     assert b'"code":"request_too_large"' in body
@@ -136,7 +135,7 @@ def test_under_asgi_a_body_within_the_limit_is_untouched(settings, alice):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     authorization = (b"authorization", basic_auth("alice").encode())
     length = (b"content-length", b"20")
-    status, _, body, _ = _asgi_post("/api/articles/", [b'{"title": ', b'"Chunked"}'], [authorization, length])
+    status, _, body = _asgi_post("/api/articles/", [b'{"title": ', b'"Chunked"}'], [authorization, length])
     assert status == 201, body
     assert Article.objects.using("primary").get().title == "Chunked"
 

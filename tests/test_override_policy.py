@@ -19,12 +19,24 @@ ARTICLES = "/api/articles/"
 
 
 @pytest.fixture
-def staff_client() -> APIClient:
+def staff():
     user = make_user("carol")
     user.is_staff = True
     user.save()
+    return user
+
+
+@pytest.fixture
+def staff_client(staff) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=basic_auth("carol"))
+    client.credentials(HTTP_AUTHORIZATION=basic_auth(staff.username))
+    return client
+
+
+@pytest.fixture
+def staff_session(staff) -> APIClient:
+    client = APIClient()
+    client.force_login(staff)
     return client
 
 
@@ -68,14 +80,9 @@ def test_primary_only_lets_staff_name_a_replica_with_basic_credentials(settings,
     assert (response.headers["X-DB-Alias"], response.headers["X-DB-Route-Reason"]) == ("replica1", "header")
 
 
-def test_a_staff_session_counts_too(settings):
+def test_a_staff_session_counts_too(settings, staff_session):
     settings.ROUTING_ALLOW_OVERRIDE = "staff"
-    user = make_user("dave")
-    user.is_staff = True
-    user.save()
-    client = APIClient()
-    client.force_login(user)
-    response = client.get(ARTICLES, {"db": "replica2"})
+    response = staff_session.get(ARTICLES, {"db": "replica2"})
     assert response.status_code == 200
     assert response.headers["X-DB-Alias"] == "replica2"
 
@@ -164,12 +171,7 @@ def test_auth_db_down_means_no_staff_and_a_clean_403(settings, staff_client, tmp
         assert_forbidden(staff_client.get(ARTICLES, headers={"X-DB-Alias": "replica1"}), ["primary", "replica"])
 
 
-def test_the_session_user_is_looked_up_once(settings, django_assert_max_num_queries):
+def test_the_session_user_is_looked_up_once(settings, staff_session, django_assert_max_num_queries):
     settings.ROUTING_ALLOW_OVERRIDE = "staff"
-    user = make_user("frank")
-    user.is_staff = True
-    user.save()
-    client = APIClient()
-    client.force_login(user)
     with django_assert_max_num_queries(2, using="auth_db"):  # the session and the user, once each
-        assert client.get(ARTICLES, {"db": "primary"}).status_code == 200
+        assert staff_session.get(ARTICLES, {"db": "primary"}).status_code == 200

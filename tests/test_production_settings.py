@@ -11,6 +11,11 @@ from tests.live.server import embedded_environment
 PROJECT = Path(__file__).resolve().parents[1]
 # A key as `python -c "import secrets; print(secrets.token_urlsafe(50))"` makes one.
 STRONG_KEY = "q3V9x-mS2kLr8Zt0WbN4yHc7JfPa6GdE1uRiKo5Xv_TnQlYw8BsMe2Uh"
+# Settings the shell running the suite may have set, which would change the outcome.
+AMBIENT = {
+    "DEBUG", "SECRET_KEY", "HTTPS", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE", "WRITE_THROTTLE_RATE",
+    "ROUTING_ALLOW_OVERRIDE", "MAX_REQUEST_BYTES", "TRUST_X_FORWARDED_PROTO",
+}  # fmt: skip
 PRODUCTION = {
     "DEBUG": "false",
     "SECRET_KEY": STRONG_KEY,
@@ -22,10 +27,8 @@ PRODUCTION = {
 def manage(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     clean = embedded_environment(tmp_path)
     # Only what each test sets: nothing from the shell that runs the suite.
-    ambient = ("DEBUG", "SECRET_KEY", "HTTPS", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE", "WRITE_THROTTLE_RATE")
-    ambient += ("ROUTING_ALLOW_OVERRIDE", "MAX_REQUEST_BYTES", "TRUST_X_FORWARDED_PROTO", "SECURE_COOKIES")
-    for variable in clean.keys() & {*ambient, *(name for name in clean if name.startswith("SECURE_"))}:
-        clean.pop(variable)
+    for variable in [name for name in clean if name in AMBIENT or name.startswith("SECURE_")]:
+        del clean[variable]
     clean.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=PROJECT, env=clean, capture_output=True, text=True, timeout=120

@@ -7,12 +7,10 @@ default``; with the auth apps on their own alias that is the wrong database.
 from django.contrib.auth import get_user_model
 from django.db import router
 
+from routing.management.defaults import NoDefaultDatabase
 
-class RoutedDatabaseDefault:
-    def add_arguments(self, parser):
-        super().add_arguments(parser)
-        parser.set_defaults(database=None)
 
+class RoutedDatabaseDefault(NoDefaultDatabase):
     def handle(self, *args, **options):
         if options.get("database") is None:
             options["database"] = router.db_for_write(get_user_model())

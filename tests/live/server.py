@@ -118,12 +118,14 @@ def _wait_until_serving(server: LiveServer, process: subprocess.Popen, timeout: 
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the server exited with {process.returncode}:\n{server.log.read_text()}")
+        connection = server.connection()
         try:
-            connection = server.connection()
             connection.request("GET", "/api/health/")
             if connection.getresponse().status == 200:
                 return
         except OSError:
             pass
+        finally:
+            connection.close()
         time.sleep(0.2)
     raise RuntimeError(f"the server did not answer within {timeout} s:\n{server.log.read_text()}")

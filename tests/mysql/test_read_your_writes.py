@@ -13,24 +13,11 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.conftest import basic_auth, routed_db
-from tests.replication import topology, wait_for_replicas
+from tests.mysql.conftest import DELAY_SECONDS
 
 pytestmark = [routed_db, pytest.mark.replication_lag]
 
-DELAY_SECONDS = 2
 PAIRS = 100
-
-
-@pytest.fixture
-def delayed_replica2(transactional_db):
-    wait_for_replicas()
-    cluster = topology()
-    cluster.set_delay("replica2", DELAY_SECONDS)
-    try:
-        yield
-    finally:
-        cluster.set_delay("replica2", 0)
-        wait_for_replicas()
 
 
 def writer(username: str) -> APIClient:

@@ -7,11 +7,10 @@ from django.db import OperationalError, connections
 
 from api.models import Article
 from tests.conftest import REPLICAS, routed_db
-from tests.replication import query_one, topology, wait_for_replicas
+from tests.mysql.conftest import DELAY_SECONDS
+from tests.replication import query_one, wait_for_replicas
 
 pytestmark = routed_db
-
-DELAY_SECONDS = 2
 
 
 def test_a_row_written_through_the_api_reaches_both_replicas(alice_client):
@@ -24,20 +23,6 @@ def test_a_row_written_through_the_api_reaches_both_replicas(alice_client):
         port = connections[replica].settings_dict["PORT"]
         assert port != connections["primary"].settings_dict["PORT"]
         assert Article.objects.using(replica).get(pk=article_id).title == "Travels"
-
-
-@pytest.fixture
-def delayed_replica2(transactional_db):
-    # After the database fixture, so the previous test's clean-up has reached
-    # replica2 before the delay starts (and is torn down before the next flush).
-    wait_for_replicas()
-    cluster = topology()
-    cluster.set_delay("replica2", DELAY_SECONDS)
-    try:
-        yield
-    finally:
-        cluster.set_delay("replica2", 0)
-        wait_for_replicas()
 
 
 @pytest.mark.replication_lag

@@ -4,17 +4,14 @@ from django.core.management.commands.dumpdata import Command as DjangoDumpDataCo
 from django.db import router
 
 from routing.aliases import migration_aliases
+from routing.management.defaults import NoDefaultDatabase
 
 
-class Command(DjangoDumpDataCommand):
+class Command(NoDefaultDatabase, DjangoDumpDataCommand):
     help = (
         DjangoDumpDataCommand.help + " Without --database, reads the database the named apps are routed to "
         "(they must all live in one)."
     )
-
-    def add_arguments(self, parser):
-        super().add_arguments(parser)
-        parser.set_defaults(database=None)
 
     def handle(self, *app_labels, **options):
         if options["database"] is None:

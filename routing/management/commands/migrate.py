@@ -3,17 +3,14 @@ from django.core.management.commands.migrate import Command as DjangoMigrateComm
 
 from routing.aliases import duplicate_of, migration_aliases
 from routing.conf import routing_settings
+from routing.management.defaults import NoDefaultDatabase
 
 
-class Command(DjangoMigrateCommand):
+class Command(NoDefaultDatabase, DjangoMigrateCommand):
     help = (
         "Updates database schema. Without --database, migrates every database that takes migrations "
         "(the primary, then the auth database); replicas receive schema by replication."
     )
-
-    def add_arguments(self, parser):
-        super().add_arguments(parser)
-        parser.set_defaults(database=None)
 
     def get_check_kwargs(self, options):
         kwargs = super().get_check_kwargs(options)
