@@ -124,6 +124,8 @@ class Server:
                 f"port, e.g. DB_{self.name.upper()}_PORT={self.port + 10} make db-up"
             )
         self.tmpdir.mkdir(parents=True, exist_ok=True)
+        # The port may have moved since client.cnf was written.
+        self.write_client_config(self.client_password())
         command = [
             binaries.server,
             "--no-defaults",
@@ -202,6 +204,17 @@ class Server:
         self.client_config.write_text("\n".join(lines) + "\n")
         self.client_config.chmod(0o600)
 
+    def client_password(self) -> str | None:
+        """Root's password in client.cnf; None until root is secured."""
+        try:
+            lines = self.client_config.read_text().splitlines()
+        except FileNotFoundError:
+            return None
+        for line in lines:
+            if line.startswith("password="):
+                return line.removeprefix("password=")
+        return None
+
     def sql(self, binaries: Binaries, statements: str, *, vertical: bool = False) -> str:
         command = [binaries.client, f"--defaults-file={self.client_config}", "--batch", "--skip-column-names"]
         if vertical:
@@ -214,6 +227,10 @@ class Server:
     def variables(self, binaries: Binaries, *names: str) -> dict[str, str]:
         output = self.sql(binaries, "SELECT " + ", ".join(f"@@{name}" for name in names))
         return dict(zip(names, output.rstrip("\n").split("\t"), strict=True))
+
+    def running_port(self, binaries: Binaries) -> int:
+        """The port the running server listens on, as it reports it (over its socket)."""
+        return int(self.variables(binaries, "port")["port"])
 
     def replica_status(self, binaries: Binaries) -> dict[str, str]:
         """SHOW SLAVE STATUS as a dict; empty when the server replicates from nowhere."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,10 +25,23 @@ REPLICATION_USER = "repl"
 DEFAULT_PORTS = {"primary": 3307, "replica1": 3308, "replica2": 3309}
 REPLICAS = ("replica1", "replica2")
 DELAYED_REPLICA = "replica2"
+# How long `up` waits for a replica's IO thread to connect to the primary.
+REPLICA_CONNECT_TIMEOUT_SECONDS = 10
 
 
 def _password() -> str:
     return secrets.token_hex(16)  # URL-safe: it goes into database URLs unquoted
+
+
+def saved_ports(home: Path) -> dict[str, int] | None:
+    """The ports recorded in ``home/topology.json``; None when no topology was made there yet."""
+    state_file = home / "topology.json"
+    if not state_file.exists():
+        return None
+    ports = json.loads(state_file.read_text()).get("ports")
+    if ports is None:
+        return None
+    return {name: int(ports[name]) for name in DEFAULT_PORTS}
 
 
 @dataclass
@@ -69,8 +83,10 @@ class Topology:
     @classmethod
     def load(cls, home: Path) -> Topology:
         """The topology that `up` left in ``home``, with the ports it used."""
-        state = json.loads((home / "topology.json").read_text())
-        return cls(home, state["ports"])
+        ports = saved_ports(home)
+        if ports is None:
+            raise TopologyError(f"No topology in {home}: `make db-up` makes one.")
+        return cls(home, ports)
 
     def secrets(self) -> dict[str, str]:
         """Passwords generated on the first start and kept in topology.json (mode 600)."""
@@ -100,7 +116,10 @@ class Topology:
         binaries = binaries or find_binaries()
         passwords = self.secrets()
         done: list[str] = []
-        self._check_running_ports()
+        self._check_running_ports(binaries)
+        # Recorded before any server starts: a server only ever runs on the
+        # ports in topology.json, which every later command reads.
+        self._save_state(passwords)
 
         fresh = [server for server in self.servers.values() if not server.is_initialized()]
         with ThreadPoolExecutor(max_workers=3) as pool:
@@ -114,36 +133,31 @@ class Topology:
             server.wait_until_ready()
         done += [f"started {server.name} on port {server.port}" for server in stopped]
 
-        for server in fresh:
-            self._secure_root(server, binaries, passwords["root"])
+        # Not only the fresh servers: an `up` that failed after initializing
+        # (a port in use, say) left servers whose root has no password yet.
+        for server in self.servers.values():
+            if server.client_password() is None:
+                self._secure_root(server, binaries, passwords["root"])
         self._create_users_and_databases(binaries, passwords)
         for replica in self.replicas:
             done += self._ensure_replication(replica, binaries, passwords)
         if replica_delay is not None:
             done += self.set_delay(DELAYED_REPLICA, replica_delay, binaries=binaries)
-        self._save_state(passwords)
+        self._verify_replication(binaries)
         self._write_env_file(passwords)
         return done
 
-    def _check_running_ports(self) -> None:
+    def _check_running_ports(self, binaries: Binaries) -> None:
+        # Asks each running server for its port: the files it was started from may be stale.
         for server in self.servers.values():
             if server.pid() is None:
                 continue
-            running_port = self._running_port(server)
-            if running_port is not None and running_port != server.port:
+            running_port = server.running_port(binaries)
+            if running_port != server.port:
                 raise TopologyError(
                     f"{server.name} is running on port {running_port}, not {server.port}. "
-                    "Run `make db-down` first to change ports."
+                    f"Stop it (`make db-down`), then `make db-up` starts it on port {server.port}."
                 )
-
-    def _running_port(self, server: Server) -> int | None:
-        try:
-            for line in server.client_config.read_text().splitlines():
-                if line.startswith("port="):
-                    return int(line.removeprefix("port="))
-        except FileNotFoundError:
-            return None
-        return None
 
     def _secure_root(self, server: Server, binaries: Binaries, password: str) -> None:
         # Local to each server (not binlogged): every server gets the same root
@@ -206,6 +220,32 @@ class Topology:
             return [f"restarted replication on {replica.name}"]
         return []
 
+    def _verify_replication(self, binaries: Binaries) -> None:
+        """Fail loudly rather than leave a replica pointed at a port where the primary does not run."""
+        primary_port = self.primary.running_port(binaries)
+        for replica in self.replicas:
+            self._wait_until_connected(replica, primary_port, binaries)
+
+    def _wait_until_connected(self, replica: Server, primary_port: int, binaries: Binaries) -> None:
+        deadline = time.monotonic() + REPLICA_CONNECT_TIMEOUT_SECONDS
+        while True:
+            status = replica.replica_status(binaries)
+            source = f"{status.get('Master_Host')}:{status.get('Master_Port')}"
+            if source != f"127.0.0.1:{primary_port}":
+                raise TopologyError(
+                    f"{replica.name} replicates from {source}, but the primary runs on 127.0.0.1:{primary_port}. "
+                    "Run `make db-down`, then `make db-up`."
+                )
+            if status.get("Slave_IO_Running") == "Yes":
+                return
+            if time.monotonic() >= deadline:
+                raise TopologyError(
+                    f"{replica.name} did not connect to the primary on port {primary_port} within "
+                    f"{REPLICA_CONNECT_TIMEOUT_SECONDS} s (IO thread: {status.get('Slave_IO_Running')}). "
+                    f"Last error: {status.get('Last_IO_Error') or 'none'}. See {replica.log_file}"
+                )
+            time.sleep(0.1)
+
     def set_delay(self, name: str, seconds: int, *, binaries: Binaries | None = None) -> list[str]:
         """Make a replica apply changes ``seconds`` late (0 removes the delay)."""
         binaries = binaries or find_binaries()
@@ -254,11 +294,15 @@ class Topology:
 
 def _describe_running(server: Server, binaries: Binaries) -> dict[str, str]:
     try:
-        variables = server.variables(binaries, "read_only", "gtid_binlog_pos", "gtid_slave_pos")
+        variables = server.variables(binaries, "read_only", "gtid_binlog_pos", "gtid_slave_pos", "port")
         replication = server.replica_status(binaries)
     except TopologyError as error:
         return {"state": "unreachable", "error": str(error)}
-    row = {"state": "running", "read_only": "ON" if variables["read_only"] == "1" else "OFF"}
+    # The port the server reports, not the one it should have: they differ only
+    # in a topology broken by an older version, and then the table must say so.
+    row = {"state": "running", "port": variables["port"], "read_only": "ON" if variables["read_only"] == "1" else "OFF"}
+    if variables["port"] != str(server.port):
+        row["error"] = f"runs on port {variables['port']}, not {server.port}: run `make db-down`, then `make db-up`"
     if not replication:
         row.update(role="primary", gtid=variables["gtid_binlog_pos"])
         return row
@@ -272,7 +316,7 @@ def _describe_running(server: Server, binaries: Binaries) -> dict[str, str]:
     )
     error = replication.get("Last_IO_Error") or replication.get("Last_SQL_Error")
     if error:
-        row["error"] = error
+        row["error"] = "; ".join(filter(None, [row.get("error"), error]))
     return row
 
 
