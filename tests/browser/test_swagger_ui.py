@@ -1,8 +1,9 @@
-"""Swagger UI, driven in the system's Chromium against the service under gunicorn.
+"""Swagger UI and ReDoc, driven in the system's Chromium against the service under gunicorn.
 
 What a reader of the API docs does by hand: pick `primary` in the X-DB-Alias
 parameter, try a read, log in with Basic auth, write an article, and see in
-the rendered response headers which database served each request.
+the rendered response headers which database served each request. And both
+pages work offline: nothing is requested from another origin.
 
 Playwright drives Debian's /usr/bin/chromium: no browser is ever downloaded.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,7 +87,7 @@ class BrowserProblems:
             self.console_errors.append(f"{message.text} ({message.location.get('url', '')})")
 
     def _on_request(self, request: Request) -> None:
-        # Swagger UI's assets are collected static files: nothing may come from elsewhere.
+        # The docs' assets are collected static files: nothing may come from elsewhere.
         if not request.url.startswith((self.origin + "/", "data:", "blob:")):
             self.foreign_requests.append(request.url)
 
@@ -104,20 +105,26 @@ def launch_chromium(playwright: Playwright) -> Browser:
 
 
 @contextmanager
-def swagger_ui(playwright: Playwright, server: LiveServer) -> Iterator[tuple[Page, BrowserProblems]]:
-    """Swagger UI in a fresh browser: no stored authorization from an earlier test."""
+def docs_page(
+    playwright: Playwright, server: LiveServer, path: str, operation_selector: str
+) -> Iterator[tuple[Page, BrowserProblems]]:
+    """A docs page in a fresh browser (no stored authorization from an earlier test), once it shows the API."""
     browser = launch_chromium(playwright)
     try:
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.set_default_timeout(TIMEOUT_MS)
         problems = BrowserProblems(origin=server.url)
         problems.watch(page)
-        page.goto(f"{server.url}/api/docs/")
+        page.goto(f"{server.url}{path}")
         # The operations are rendered only once the schema has been fetched and parsed.
-        expect(page.locator(".opblock").first).to_be_visible(timeout=TIMEOUT_MS)
+        expect(page.locator(operation_selector).first).to_be_visible(timeout=TIMEOUT_MS)
         yield page, problems
     finally:
         browser.close()
+
+
+def swagger_ui(playwright: Playwright, server: LiveServer) -> AbstractContextManager[tuple[Page, BrowserProblems]]:
+    return docs_page(playwright, server, "/api/docs/", ".opblock")
 
 
 def operation(page: Page, method: str, path: str) -> Locator:
@@ -181,9 +188,9 @@ def authorize_with_basic_auth(page: Page, username: str, password: str) -> None:
     expect(modal).to_be_hidden()
 
 
-def save_screenshot(page: Page, name: str) -> None:
+def save_screenshot(page: Page, name: str, *, full_page: bool = True) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / name, full_page=True)
+    page.screenshot(path=SCREENSHOTS / name, full_page=full_page)
 
 
 def get_json(server: LiveServer, path: str) -> tuple[int, dict[str, str], dict]:
@@ -238,3 +245,15 @@ def test_create_an_article_after_basic_login(playwright: Playwright, server: Liv
     stored = [row for row in listing["results"] if row["id"] == created["id"]]
     assert stored, listing
     assert (stored[0]["title"], stored[0]["author"]) == (article["title"], DEMO_USER)
+
+
+def test_redoc_renders_the_api_from_this_origin_only(playwright: Playwright, server: LiveServer) -> None:
+    # ReDoc gives operations no stable classes: its headings are their summaries.
+    with docs_page(playwright, server, "/api/redoc/", "h2") as (page, problems):
+        expect(page.get_by_role("heading", name="List articles, newest first")).to_be_visible()
+        # Images and fonts may be requested after the first render: let them come (or not).
+        page.wait_for_load_state("networkidle")
+        # The first screen: ReDoc's whole page is tens of thousands of pixels high.
+        save_screenshot(page, "redoc.png", full_page=False)
+
+    assert problems.all() == []
