@@ -113,6 +113,7 @@ class HealthRegistry:
         state = self.state(alias)
         now = time.monotonic()
         state.reachable = False
+        _forget_measurements(state)
         state.reason = f"connection failed during a request: {_one_line(error)}"
         state.checked_at = now
         state.excluded_until = now + routing_settings.cooldown
@@ -152,10 +153,11 @@ def probe(state: ReplicaHealth) -> None:
         params.update(connect_timeout=timeout, read_timeout=timeout)
     elif wrapper.vendor == "sqlite":
         params["timeout"] = routing_settings.health_timeout
+    _forget_measurements(state)
     try:
         raw = wrapper.get_new_connection(params)
     except Exception as error:  # any driver's failure to connect
-        state.reachable, state.replicating = False, None
+        state.reachable = False
         state.reason = f"unreachable: {_one_line(error)}"
         return
     try:
@@ -169,6 +171,13 @@ def probe(state: ReplicaHealth) -> None:
         state.reason = f"health check failed: {_one_line(error)}"
     finally:
         raw.close()
+
+
+def _forget_measurements(state: ReplicaHealth) -> None:
+    """Unknown until measured again: a replica that cannot be reached has no lag, only an unknown one."""
+    state.replicating = None
+    state.lag_seconds = None
+    state.applied = ""
 
 
 def _read_replica(wrapper, cursor, state: ReplicaHealth) -> None:

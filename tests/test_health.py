@@ -47,6 +47,20 @@ def test_a_replica_that_cannot_be_reached_is_skipped_and_reported(anon, article,
     assert health["status"] == "degraded"
 
 
+def test_a_replica_that_cannot_be_reached_has_an_unknown_lag(anon, tmp_path):
+    # Measured while healthy first, so a stale number would still be in the cache.
+    healthy = {alias["alias"]: alias for alias in anon.get("/api/health/").json()["aliases"]}
+    assert healthy["replica1"]["lag_seconds"] is not None
+    with unreachable("replica1", tmp_path):
+        body = anon.get("/api/health/").json()
+    [replica1] = [alias for alias in body["aliases"] if alias["alias"] == "replica1"]
+    assert replica1["reachable"] is False
+    assert replica1["lag_seconds"] is None  # unknown, not 0.0
+    assert replica1["position"] == ""
+    [replica2] = [alias for alias in body["aliases"] if alias["alias"] == "replica2"]
+    assert replica2["lag_seconds"] is not None
+
+
 def test_the_first_request_to_a_dead_replica_falls_back(anon, article, tmp_path, settings):
     settings.ROUTING_HEALTH_INTERVAL = 3600  # the cached verdict says "healthy"
     assert sorted(registry.pickable()) == REPLICAS
