@@ -8,6 +8,8 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiYamlRenderer
 from drf_spectacular.validation import validate_schema
 
+from tests.conftest import routed_db
+
 REFERENCE_SCHEMA = Path(__file__).resolve().parent.parent / "openapi" / "schema.yml"
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -84,14 +86,14 @@ def test_errors_are_documented(schema):
     assert "404" in schema["paths"]["/api/articles/{id}/"]["get"]["responses"]
 
 
-@pytest.mark.django_db
+@routed_db  # a GET like any other: routed to a replica
 def test_schema_endpoint_serves_json(client: Client):
     response = client.get("/api/schema/?format=json")
     assert response.status_code == 200
     assert response.json()["openapi"].startswith("3.")
 
 
-@pytest.mark.django_db
+@routed_db
 def test_swagger_ui_is_served_without_a_cdn(client: Client, settings):
     settings.WHITENOISE_USE_FINDERS = True  # the test runner turns DEBUG off
     page = client.get("/api/docs/")
