@@ -8,9 +8,13 @@ denied, root with auth_socket), 1044 (no rights on the database), 1049
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from routing.conf import routing_settings
+
+# The account the server matched, as its access-denied messages name it: 'app'@'127.0.0.1'.
+_ACCOUNT = re.compile(r"'(?P<user>[^']*)'@'(?P<host>[^']*)'")
 
 
 @dataclass(frozen=True)
@@ -33,9 +37,22 @@ class Target:
     user: str
     database: str
     url_variable: str  # the environment variable that configures the alias
+    socket: str = ""  # the Unix socket the driver is told to use, if any
 
     def __str__(self) -> str:
         return f"{self.user}@{self.host}:{self.port}/{self.database}"
+
+
+def account_in(message: str, target: Target) -> str:
+    """The account a GRANT must name: the one the server matched, else the user on any host.
+
+    ``'app'@'%'`` is a different account from the ``'app'@'127.0.0.1'`` the
+    server may have matched, and granting to it changes nothing for this login.
+    """
+    match = _ACCOUNT.search(message)
+    if match is None:
+        return f"'{target.user}'@'%'"
+    return f"'{match['user']}'@'{match['host']}'"
 
 
 def _start_hint() -> str:
@@ -45,20 +62,21 @@ def _start_hint() -> str:
 
 def explain_connection_error(code: int, message: str, target: Target) -> Finding:
     where = f"{target.host}:{target.port}"
-    # libmariadb reports a refused TCP connection as 2002 too; only the message
-    # tells a socket from TCP.
-    through_socket = "socket" in message.lower()
-    if code == 2003 or (code == 2002 and not through_socket):
+    # libmariadb reports a refused TCP connection as 2002 too, and PyMySQL a
+    # missing socket file as 2003 (errno 2): the message or the target's own
+    # socket option tells a socket from TCP, not the code.
+    through_socket = "socket" in message.lower() or target.socket != ""
+    if code in {2002, 2003} and not through_socket:
         return Finding(
             str(code),
             f"Nothing is listening on {where}: {message}",
             f"Start the database server{_start_hint()}, or correct the host and port in {target.url_variable}. "
             f"Check with: mariadb-admin --host={target.host} --port={target.port} ping",
         )
-    if code == 2002:
+    if code in {2002, 2003}:
         return Finding(
-            "2002",
-            f"Could not connect through a Unix socket: {message}",
+            str(code),
+            f"Could not connect through the Unix socket {target.socket or '(the client library default)'}: {message}",
             f"With host 'localhost' the client uses a socket file, not TCP. Use 127.0.0.1 as the host in "
             f"{target.url_variable} to connect over TCP, or give the server's socket path "
             "(?unix_socket=/run/mysqld/mysqld.sock in the URL).",
@@ -91,7 +109,8 @@ def explain_connection_error(code: int, message: str, target: Target) -> Finding
         return Finding(
             "1044",
             f"'{target.user}' has no rights on database '{target.database}' (it may also not exist): {message}",
-            f"As an administrator: GRANT ALL PRIVILEGES ON `{target.database}`.* TO '{target.user}'@'%';",
+            "As an administrator (sudo mariadb), grant them to the account the server matched:\n"
+            f"  GRANT ALL PRIVILEGES ON `{target.database}`.* TO {account_in(message, target)};",
         )
     return Finding(str(code), message, f"Check the server's log and the settings in {target.url_variable}.")
 

@@ -86,7 +86,11 @@ def diagnose(
     private = copy.deepcopy(databases)
     for config in private.values():
         if "mysql" in config.get("ENGINE", ""):
-            config.setdefault("OPTIONS", {})["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+            # A read timeout too: something that accepts the connection but never
+            # speaks MySQL would otherwise hold the doctor for the driver's default.
+            config.setdefault("OPTIONS", {}).update(
+                connect_timeout=CONNECT_TIMEOUT_SECONDS, read_timeout=CONNECT_TIMEOUT_SECONDS
+            )
     handler = ConnectionHandler(private)
     reports: dict[str, AliasReport] = {}
     try:
@@ -163,6 +167,7 @@ def _mysql_target(alias: str, config: dict) -> Target:
         user=config.get("USER") or "",
         database=config.get("NAME") or "",
         url_variable=url_variable(alias),
+        socket=options.get("unix_socket") or "",
     )
 
 
@@ -180,10 +185,11 @@ def _diagnose_mysql(handler: ConnectionHandler, alias: str, role: str, create_mi
             return report
     with handler[alias].cursor() as cursor:
         _read_server(cursor, report)
-        _read_replication(cursor, report)
+        account = _current_account(cursor)
+        _read_replication(cursor, report, account)
         _read_schema(cursor, report)
         if role == "replica":
-            _check_privileges(cursor, report, target)
+            _check_privileges(cursor, report, target, account)
     _check_role(report)
     _read_migrations(handler, alias, report)
     return report
@@ -225,7 +231,14 @@ def _read_server(cursor, report: AliasReport) -> None:
     report.gtid = (cursor.fetchone()[0] or "").replace("\n", "")
 
 
-def _read_replication(cursor, report: AliasReport) -> None:
+def _current_account(cursor) -> str:
+    """The account the server matched for this login, quoted for a GRANT: 'app'@'127.0.0.1'."""
+    cursor.execute("SELECT CURRENT_USER()")
+    user, _, host = cursor.fetchone()[0].rpartition("@")
+    return f"'{user}'@'{host}'"
+
+
+def _read_replication(cursor, report: AliasReport, account: str) -> None:
     try:
         status = replica_status(cursor)
     except DatabaseError as error:
@@ -235,8 +248,7 @@ def _read_replication(cursor, report: AliasReport) -> None:
                 Finding(
                     "replication-invisible",
                     f"Cannot read replication state: {error}",
-                    "Let the application user see it (it grants no writes): "
-                    f"GRANT {privilege} ON *.* TO '{_user(report)}'@'%';",
+                    f"Let the application user see it (it grants no writes): GRANT {privilege} ON *.* TO {account};",
                 )
             )
         return
@@ -248,10 +260,6 @@ def _read_replication(cursor, report: AliasReport) -> None:
     report.lag_seconds = lag_seconds(status)
     if io_running != "Yes" or sql_running != "Yes":
         report.findings.append(replication_stopped(io_running, sql_running, last_error(status)))
-
-
-def _user(report: AliasReport) -> str:
-    return report.target.split("@", 1)[0]
 
 
 def _read_schema(cursor, report: AliasReport) -> None:
@@ -275,7 +283,7 @@ def _read_schema(cursor, report: AliasReport) -> None:
         )
 
 
-def _check_privileges(cursor, report: AliasReport, target: Target) -> None:
+def _check_privileges(cursor, report: AliasReport, target: Target, account: str) -> None:
     cursor.execute("SHOW GRANTS")
     found = sorted({privilege for (grant,) in cursor.fetchall() for privilege in global_bypass_privileges(grant)})
     if found:
@@ -284,7 +292,7 @@ def _check_privileges(cursor, report: AliasReport, target: Target) -> None:
                 "privileged-user",
                 f"'{target.user}' has {', '.join(found)} on *.*: read_only does not stop it, so this replica "
                 "would accept its writes and drift from the primary.",
-                f"Give the application a user without them: REVOKE {', '.join(found)} ON *.* FROM '{target.user}'@'%';",
+                f"Give the application a user without them: REVOKE {', '.join(found)} ON *.* FROM {account};",
             )
         )
 

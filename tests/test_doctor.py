@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
+from routing.diagnosis import Target, account_in, explain_connection_error
 from routing.doctor import global_bypass_privileges
 from tests.conftest import ALL_DATABASES
 
@@ -54,3 +55,17 @@ def test_unknown_alias_is_refused():
 )
 def test_privileges_that_bypass_read_only(grant, found):
     assert global_bypass_privileges(grant) == found
+
+
+@pytest.mark.parametrize(
+    ("message", "account"),
+    [
+        ("Access denied for user 'app'@'127.0.0.1' to database 'x'", "'app'@'127.0.0.1'"),
+        ("Access denied for user 'app'@'localhost' to database 'x'", "'app'@'localhost'"),
+        ("no account in this message", "'app'@'%'"),
+    ],
+)
+def test_a_grant_names_the_account_the_server_matched(message, account):
+    target = Target("primary", "127.0.0.1", "3306", "app", "x", "PRIMARY_DATABASE_URL")
+    assert account_in(message, target) == account
+    assert explain_connection_error(1044, message, target).fix.endswith(f"TO {account};")

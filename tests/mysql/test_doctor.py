@@ -1,5 +1,6 @@
 """dbdoctor on real servers: healthy, then each failure provoked for real."""
 
+import contextlib
 import copy
 import io
 import json
@@ -16,6 +17,7 @@ from django.core.management import call_command
 from routing.doctor import diagnose
 from tests.conftest import ALL_DATABASES
 from tests.replication import free_port, topology, wait_for_replicas
+from topology.server import TopologyError
 
 pytestmark = pytest.mark.django_db(databases=ALL_DATABASES)
 PROJECT = Path(__file__).resolve().parents[2]
@@ -120,6 +122,26 @@ def test_unknown_database_and_create_missing():
         topology().admin_sql("primary", f"DROP DATABASE IF EXISTS {missing}")
 
 
+def test_no_rights_on_the_database_and_the_printed_grant_fixes_it():
+    # Outside the app's grants (articles, articles_auth, test_%): the server says 1044.
+    database = "nogrants_doctor"
+    topology().admin_sql("primary", f"CREATE DATABASE IF NOT EXISTS {database}")
+    try:
+        finding = only_finding(diagnose_with("auth_db", NAME=database))
+        assert finding.code == "1044"
+        grant = finding.fix.splitlines()[-1].strip()
+        # The account the server matched, never the unrelated 'app'@'%'.
+        assert grant == f"GRANT ALL PRIVILEGES ON `{database}`.* TO 'app'@'127.0.0.1';"
+        topology().admin_sql("primary", grant)
+        fixed = diagnose_with("auth_db", NAME=database)
+        assert fixed.reachable
+        assert "1044" not in [finding.code for finding in fixed.findings]
+    finally:
+        topology().admin_sql("primary", f"DROP DATABASE IF EXISTS {database}")
+        with contextlib.suppress(TopologyError):  # granted only if the test got that far
+            topology().admin_sql("primary", f"REVOKE ALL PRIVILEGES ON `{database}`.* FROM 'app'@'127.0.0.1'")
+
+
 def test_create_missing_never_creates_on_a_replica():
     report = diagnose(
         {**copy.deepcopy(settings.DATABASES), "replica1": {**settings.DATABASES["replica1"], "NAME": "test_nope"}},
@@ -133,8 +155,9 @@ def test_create_missing_never_creates_on_a_replica():
 def test_socket_instead_of_tcp():
     report = diagnose_with("replica2", HOST="localhost", OPTIONS={"unix_socket": "/nonexistent/mysqld.sock"})
     finding = only_finding(report)
-    assert finding.code == "2002"
-    assert "/nonexistent/mysqld.sock" in finding.problem
+    # mysqlclient says 2002, PyMySQL 2003 (errno 2): the same diagnosis for both.
+    assert finding.code in {"2002", "2003"}
+    assert "Could not connect through the Unix socket /nonexistent/mysqld.sock" in finding.problem
     assert "127.0.0.1" in finding.fix
 
 
