@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
-BIN := $(VENV)/bin
+BIN ?= $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
@@ -26,22 +26,32 @@ help:
 	@echo
 	@echo "make bench      routing vs plain Django vs django-multidb-router (BENCH_QUICK=1: under a minute)"
 
-# The virtual environment, rebuilt when a requirements file changes.
-$(BIN)/.installed: requirements.txt requirements-dev.txt
+# The virtual environment, rebuilt when a requirements file changes. Serving
+# needs only requirements.txt; the test tools (pytest, ruff, schemathesis,
+# uvicorn, playwright) come with the first `make test` or `make lint`.
+$(BIN)/.installed: requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(BIN)/.dev-installed: $(BIN)/.installed requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
-# The MySQL driver: mysqlclient (compiled), else PyMySQL (pure Python).
+# The MySQL driver: mysqlclient (compiled), else PyMySQL (pure Python). pip's
+# output of a failed build (dozens of lines) goes to a log, not the terminal.
+DRIVER_LOG ?= var/log/mysqlclient-build.log
 $(BIN)/.mysql-driver: $(BIN)/.installed requirements-mysql.txt requirements-pymysql.txt
-	@$(BIN)/python -m pip install --quiet -r requirements-mysql.txt || { \
-		echo; \
-		echo "mysqlclient could not be built. It needs the MariaDB client headers, pkg-config and a compiler:"; \
+	@mkdir -p $(dir $(DRIVER_LOG))
+	@$(BIN)/python -m pip install --quiet -r requirements-mysql.txt > $(DRIVER_LOG) 2>&1 || { \
+		echo "mysqlclient could not be built, so the MySQL commands use PyMySQL (pure Python, slower) instead."; \
+		echo "To build mysqlclient, install the MariaDB client headers, pkg-config and a compiler, then run make again:"; \
 		echo "  Debian/Ubuntu: sudo apt-get install libmariadb-dev pkg-config gcc python3-dev"; \
 		echo "  macOS:         brew install mariadb-connector-c pkg-config"; \
-		echo "Using PyMySQL (pure Python) instead."; \
-		$(BIN)/python -m pip install --quiet -r requirements-pymysql.txt; }
+		$(BIN)/python -m pip install --quiet -r requirements-pymysql.txt >> $(DRIVER_LOG) 2>&1 || { \
+			echo "PyMySQL could not be installed either: see $(DRIVER_LOG)."; exit 1; }; \
+		echo "pip's output is in $(DRIVER_LOG)."; }
 	@touch $@
 
 migrate: $(BIN)/.installed
@@ -84,7 +94,7 @@ db-down: $(BIN)/.installed
 run-mysql: db-up $(BIN)/.mysql-driver
 	ENV_FILE=$(DB_ENV) $(MAKE) --no-print-directory run
 
-$(BIN)/.bench-installed: $(BIN)/.installed requirements-bench.txt
+$(BIN)/.bench-installed: $(BIN)/.dev-installed requirements-bench.txt
 	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
 	@touch $@
 
@@ -92,15 +102,15 @@ $(BIN)/.bench-installed: $(BIN)/.installed requirements-bench.txt
 bench: $(BIN)/.bench-installed $(BIN)/.mysql-driver
 	$(BIN)/python -m bench
 
-lint: $(BIN)/.installed
+lint: $(BIN)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: $(BIN)/.installed
+format: $(BIN)/.dev-installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-schema: $(BIN)/.installed
+schema: $(BIN)/.dev-installed
 	$(MANAGE) spectacular --validate --fail-on-warn --file openapi/schema.yml
 
 # The suite on the embedded SQLite databases; the service under real servers
@@ -108,18 +118,18 @@ schema: $(BIN)/.installed
 # MariaDB topology (own ports, own temporary folder) when a server binary exists.
 test: lint test-sqlite test-live test-mysql
 
-test-sqlite: $(BIN)/.installed
+test-sqlite: $(BIN)/.dev-installed
 	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
 	$(BIN)/pytest
 
-test-live: $(BIN)/.installed
+test-live: $(BIN)/.dev-installed
 	$(BIN)/pytest -m live tests/live
 
 # Swagger UI in Debian's Chromium, through Playwright (no browser download).
-test-browser: $(BIN)/.installed
+test-browser: $(BIN)/.dev-installed
 	$(BIN)/pytest -m browser tests/browser
 
-test-mysql: $(BIN)/.installed $(BIN)/.mysql-driver
+test-mysql: $(BIN)/.dev-installed $(BIN)/.mysql-driver
 	$(BIN)/python -m topology.suite
 
 clean:
