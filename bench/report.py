@@ -6,13 +6,9 @@ import json
 import statistics
 from pathlib import Path
 
+from bench import verdicts
 from bench.load import READ_SCENARIOS, SCENARIOS, Result
-
-TARGETS = {
-    "read_ratio": 0.97,  # routed throughput / baseline, on every read scenario
-    "decision_us": 5.0,
-    "middleware_us": 50.0,
-}
+from bench.verdicts import TARGETS, Verdict
 
 
 def summarize(rounds: dict[str, dict[str, list[Result]]]) -> dict[str, dict[str, dict]]:
@@ -34,7 +30,7 @@ def summarize(rounds: dict[str, dict[str, list[Result]]]) -> dict[str, dict[str,
     return summary
 
 
-def markdown(document: dict) -> str:
+def markdown(document: dict, judged: list[Verdict]) -> str:
     lines = [
         f"# Benchmark: {document['started']}",
         "",
@@ -57,7 +53,7 @@ def markdown(document: dict) -> str:
                 ratio = "1.000" if config == "baseline" else f"{row['ratio']:.3f}"
                 flag = ""
                 if config == "routing" and scenario.name in READ_SCENARIOS and row["ratio"] < TARGETS["read_ratio"]:
-                    flag = " (below 0.97)"
+                    flag = f" (below {TARGETS['read_ratio']:g})"
                 lines.append(
                     f"| {scenario.name} | {config} | {row['per_second']:.0f} | {row['p50_ms']:.2f} | "
                     f"{row['p99_ms']:.2f} | {ratio}{flag} | {row['errors']} |"
@@ -97,39 +93,9 @@ def markdown(document: dict) -> str:
             equal = "yes" if len(set(counts)) == 1 else "**NO**"
             lines.append(f"| {row['endpoint']} | {row['alias']} | {counts[0]} | {counts[1]} | {equal} |")
         lines.append("")
-    lines += ["## Targets", ""] + [f"- {line}" for line in document["verdicts"]] + [""]
+    lines += ["## Targets", ""] + [f"- {verdict.line()}" for verdict in judged]
+    lines += ["", verdicts.summary(judged), ""]
     return "\n".join(lines)
-
-
-def verdicts(document: dict) -> list[str]:
-    lines = []
-    for engine, summary in document["engines"].items():
-        for scenario in sorted(READ_SCENARIOS):
-            row = summary.get(scenario, {}).get("routing")
-            if row is None:
-                continue
-            ok = row["ratio"] >= TARGETS["read_ratio"]
-            lines.append(
-                f"{engine} {scenario}: routed/baseline {row['ratio']:.3f} {'met' if ok else 'MISSED'} (>= 0.97)"
-            )
-    for endpoint, by_config in document.get("instructions", {}).items():
-        ratio = by_config["baseline"] / by_config["routing"]
-        verdict = "met" if ratio >= TARGETS["read_ratio"] else "MISSED"
-        lines.append(f"instructions, {endpoint}: baseline/routed {ratio:.3f} {verdict} (>= 0.97)")
-    micro = document.get("micro_us", {})
-    decision = micro.get("routing: router.db_for_read (both routers)")
-    if decision is not None:
-        lines.append(
-            f"routing decision {decision:.2f} µs {'met' if decision < TARGETS['decision_us'] else 'MISSED'} (< 5)"
-        )
-    work = micro.get("routing: middleware work per request")
-    if work is not None:
-        lines.append(f"middleware work {work:.1f} µs {'met' if work < TARGETS['middleware_us'] else 'MISSED'} (< 50)")
-    budget = document.get("query_budget", [])
-    if budget:
-        equal = all(len(set(row["queries"].values())) == 1 for row in budget)
-        lines.append(f"query count independent of page size: {'met' if equal else 'MISSED'}")
-    return lines
 
 
 def chart(document: dict, path: Path) -> Path | None:
@@ -164,11 +130,12 @@ def chart(document: dict, path: Path) -> Path | None:
     return path
 
 
-def write(document: dict, folder: Path) -> tuple[Path, Path, Path | None]:
+def write(document: dict, judged: list[Verdict], folder: Path) -> tuple[Path, Path, Path | None]:
     folder.mkdir(parents=True, exist_ok=True)
-    document["verdicts"] = verdicts(document)
+    document["verdicts"] = [verdict.as_dict() for verdict in judged]
+    document["verdict_counts"] = verdicts.counts(judged)
     markdown_path = folder / "latest.md"
     json_path = folder / "latest.json"
-    markdown_path.write_text(markdown(document))
+    markdown_path.write_text(markdown(document, judged))
     json_path.write_text(json.dumps(document, indent=2) + "\n")
     return markdown_path, json_path, chart(document, folder / "latest.png")
