@@ -7,20 +7,29 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from routing.health import snapshot
+from routing.snapshot import snapshot
 
 
 class AliasHealthSerializer(serializers.Serializer):
     alias = serializers.CharField()
     role = serializers.ChoiceField(["primary", "replica", "auth"])
     reachable = serializers.BooleanField()
-    position = serializers.CharField(help_text="Replication position (GTID); empty on SQLite.")
+    position = serializers.CharField(
+        help_text="Replication position (a GTID, or a PostgreSQL WAL position); empty on SQLite."
+    )
     reason = serializers.CharField(help_text="Why the alias is unhealthy or out of the pick; empty when healthy.")
     lag_seconds = serializers.FloatField(
-        required=False, allow_null=True, help_text="Replicas: seconds behind the primary."
+        required=False,
+        allow_null=True,
+        help_text="Replicas: seconds behind the primary, a deliberate delay not counted; null when unknown.",
+    )
+    lag_bytes = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="Replicas: changes received but not yet applied, in bytes, where the engine tells (PostgreSQL).",
     )
     delay_seconds = serializers.FloatField(
-        required=False, help_text="Replicas: a deliberate apply delay (MASTER_DELAY)."
+        required=False, help_text="Replicas: a deliberate apply delay (MASTER_DELAY, recovery_min_apply_delay)."
     )
     in_pick = serializers.BooleanField(required=False, help_text="Replicas: whether reads may be sent there now.")
     excluded_for_seconds = serializers.FloatField(

@@ -97,6 +97,15 @@ class RoutingSettings:
         return float(getattr(settings, "ROUTING_MAX_REPLICA_LAG", 5))
 
     @_cached
+    def max_replica_lag_bytes(self) -> int:
+        """Where an engine reports lag in bytes (PostgreSQL): lag counts only when over this too.
+
+        A standby's replay timestamp stands still while the primary is idle, so
+        its lag in seconds alone would call a caught-up standby minutes behind.
+        """
+        return int(getattr(settings, "ROUTING_MAX_REPLICA_LAG_BYTES", 16 * 1024 * 1024))
+
+    @_cached
     def read_your_writes(self) -> str | None:
         """``causal``, ``window``, ``off``, or None for causal-where-supported."""
         return getattr(settings, "ROUTING_READ_YOUR_WRITES", None)

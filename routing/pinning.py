@@ -26,7 +26,8 @@ from asgiref.sync import iscoroutinefunction
 
 from routing import reasons
 from routing.conf import ANY_REPLICA, routing_settings
-from routing.policy import resolve
+from routing.policy import named_alias
+from routing.resolution import pick_replica
 from routing.state import QueryLog, Route, activate, current_route
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -65,9 +66,11 @@ class pin(AbstractContextManager):  # noqa: N801 - reads like contextlib's helpe
 
     def _alias(self, outer: Route | None) -> str:
         # "Choose one replica per request": keep the one already chosen.
-        if self.target == ANY_REPLICA and outer is not None and outer.alias in routing_settings.replicas:
+        if self.target != ANY_REPLICA:
+            return named_alias(self.target)
+        if outer is not None and outer.alias in routing_settings.replicas:
             return outer.alias
-        return resolve(self.target)
+        return pick_replica()[0]
 
     def __call__(self, func: F) -> F:
         target = self.target

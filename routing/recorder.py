@@ -23,15 +23,14 @@ from time import perf_counter
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, transaction
 
 from routing.conf import OFF, WINDOW, routing_settings
-from routing.health import is_disconnect, registry
-from routing.replication import positions_for
+from routing.engines import adapter_for
+from routing.health import registry
 from routing.state import QueryLog, current_route
 
-# Set on each DatabaseWrapper: the driver connection announced by connection_created.
+# Set on each DatabaseWrapper: the driver connection announced by connection_created,
+# and the wrapper's engine adapter (looked up once, used on every write).
 _ANNOUNCED = "_routing_announced_connection"
-_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
-# A cheap first test: most statements are SELECTs.
-_WRITE_INITIALS = frozenset("IUDRiudr \n\t")
+_ENGINE = "_routing_engine"
 
 
 def record_query(execute, sql, params, many, context):
@@ -43,19 +42,14 @@ def record_query(execute, sql, params, many, context):
     try:
         result = execute(sql, params, many, context)
     except DatabaseError as error:
-        if wrapper.alias in routing_settings.replicas and is_disconnect(wrapper, error):
+        if wrapper.alias in routing_settings.replicas and getattr(wrapper, _ENGINE).is_disconnect(error):
             registry.mark_failed(wrapper.alias, error)
         raise
     finally:
         route.log.record(wrapper.alias, perf_counter() - started)
-    if _is_write(sql) and _is_primary_database(wrapper.alias):
+    if getattr(wrapper, _ENGINE).is_write(sql) and _is_primary_database(wrapper.alias):
         _await_commit(route.log, wrapper)
     return result
-
-
-def _is_write(sql: str) -> bool:
-    # Most statements are SELECTs: their first character rules them out.
-    return sql[:1] in _WRITE_INITIALS and sql.lstrip()[:7].upper().startswith(_WRITE_VERBS)
 
 
 def _is_primary_database(alias: str) -> bool:
@@ -77,7 +71,7 @@ def _await_commit(log: QueryLog, wrapper) -> None:
         log.committed = True
         if routing_settings.read_your_writes == WINDOW:
             return
-        scheme = positions_for(wrapper)
+        scheme = getattr(wrapper, _ENGINE).positions(wrapper)
         position = scheme.after_commit(wrapper) if scheme is not None else None
         if position:
             log.position, log.position_scheme = position, scheme.name
@@ -90,5 +84,6 @@ def on_connection_created(sender, connection, **kwargs) -> None:
     # Keep the driver connection itself, not its id(): a new connection can
     # never be mistaken for this one while it is referenced here.
     setattr(connection, _ANNOUNCED, connection.connection)
+    setattr(connection, _ENGINE, adapter_for(connection))
     if record_query not in connection.execute_wrappers:
         connection.execute_wrappers.insert(0, record_query)

@@ -1,7 +1,8 @@
 """Resolving a request's route, with the database round trips that takes.
 
-:mod:`routing.policy` decides from the method and the override alone. This
-module adds what needs the databases, in this order:
+:mod:`routing.policy` says which methods are safe and what an override may ask
+for; this module makes the request's one decision, with what needs the
+databases, in this order:
 
 1. An explicit override (``X-DB-Alias``/``?db=``) wins, as a debugging tool.
 2. A write goes to the primary, which must be reachable (else 503).
@@ -12,7 +13,7 @@ module adds what needs the databases, in this order:
 5. A chosen replica that cannot be connected to is left out for the cooldown
    and the read is retried once on another replica, or on the primary.
 
-Queries made here (GTID checks) are recorded in the request's log, so they
+Queries made here (replication position checks) are recorded in the request's log, so they
 appear in its Server-Timing.
 """
 
@@ -26,11 +27,11 @@ from django.http import HttpRequest
 from routing import reasons, tokens
 from routing.access import check_permitted
 from routing.conf import ANY_REPLICA, OFF, WINDOW, routing_settings
+from routing.connections import connection_for, open_connection, usable
+from routing.engines import positions_named
 from routing.health import registry
-from routing.overrides import read_override
-from routing.policy import SAFE_METHODS, route_request
-from routing.replication import scheme_named
-from routing.routers import connection_for
+from routing.overrides import Override, read_override
+from routing.policy import SAFE_METHODS, named_alias, refuse_replica_write
 from routing.state import QueryLog, Route, recording_into
 
 
@@ -53,38 +54,37 @@ def resolve_route(request: HttpRequest) -> Route:
     log = QueryLog()
     override = read_override(request)
     safe = request.method in SAFE_METHODS
-    if override is None and safe:
-        alias, reason = _read_route(tokens.presented(request), log)
-        return Route(alias, reason, log)
-    if override is not None and override.value == ANY_REPLICA and safe:
+    if override is None:
+        if safe:
+            alias, reason = _read_route(tokens.presented(request), log)
+            return Route(alias, reason, log)
+        alias, reason = routing_settings.primary, reasons.UNSAFE_METHOD
+    else:
+        # Decided before the policy: a replica named on a write is a 400 for
+        # everyone, not a 403 that staff could get past.
+        refuse_replica_write(request.method, override)
         check_permitted(request, override)
-        # "Let the router pick": the same healthy pick as without an override.
-        alias, reason = _pick(registry.pickable())
-        return Route(alias, override.source if reason == reasons.REPLICA_PICK else reason, log)
-    # Decided before the policy: a replica named on a write is a 400 for
-    # everyone, not a 403 that staff could get past.
-    route = route_request(request.method, override)
-    if override is not None:
-        check_permitted(request, override)
+        alias, reason = _overridden(override)
     if not safe:
         try:
-            _open(routing_settings.primary)
+            open_connection(routing_settings.primary)
         except DatabaseError as error:
             raise PrimaryUnavailable(error) from error
-    return Route(route.alias, route.reason, log)
+    return Route(alias, reason, log)
 
 
-def _open(alias: str) -> None:
-    """Open ``alias``'s connection unless it is open; raises DatabaseError when it cannot.
+def _overridden(override: Override) -> tuple[str, str]:
+    if override.value != ANY_REPLICA:
+        return named_alias(override.value), override.source
+    # "Let the router pick": the same healthy pick as without an override,
+    # reported as the override's unless there was nothing to pick from.
+    alias, reason = pick_replica()
+    return alias, override.source if reason == reasons.REPLICA_PICK else reason
 
-    Opening it here costs nothing extra: the view's first query would open it.
-    An open connection is not pinged unless CONN_HEALTH_CHECKS asks for it.
-    """
-    connection = connection_for(alias)
-    if connection.health_check_enabled:
-        connection.close_if_health_check_failed()
-    if connection.connection is None:
-        connection.ensure_connection()
+
+def pick_replica() -> tuple[str, str]:
+    """One healthy replica that connects (the request's, or a pin's), else the primary; and why."""
+    return _pick(registry.pickable())
 
 
 def _read_route(raw_token: str | None, log: QueryLog) -> tuple[str, str]:
@@ -110,34 +110,24 @@ def _pick(candidates: tuple[str, ...], reason: str | None = None) -> tuple[str, 
     if not candidates:
         return routing_settings.primary, reasons.NO_HEALTHY_REPLICA
     first = random.choice(candidates)  # noqa: S311 - spreads load, guards nothing
-    if _reachable(first):
+    if usable(first):
         return first, reason or reasons.REPLICA_PICK
     # Retried once: on another replica, else on the primary.
     others = [alias for alias in candidates if alias != first]
     second = random.choice(others) if others else None  # noqa: S311
-    if second is not None and _reachable(second):
+    if second is not None and usable(second):
         return second, reasons.REPLICA_FALLBACK
     return routing_settings.primary, reasons.REPLICA_FALLBACK
 
 
-def _reachable(alias: str) -> bool:
-    """Whether ``alias``'s connection is open, or opens now; a failure leaves the pick."""
-    try:
-        _open(alias)
-    except DatabaseError as error:
-        registry.mark_failed(alias, error)
-        return False
-    return True
-
-
 def _first_reachable(aliases: list[str]) -> str | None:
     """The first alias whose connection opens."""
-    return next((alias for alias in aliases if _reachable(alias)), None)
+    return next((alias for alias in aliases if usable(alias)), None)
 
 
 def _causal_route(token: tokens.CausalToken, candidates: tuple[str, ...]) -> tuple[str, str]:
     """A replica that has applied the token's write, or the primary."""
-    scheme = scheme_named(token.scheme)
+    scheme = positions_named(token.scheme)
     primary = routing_settings.primary
     if scheme is None or not candidates:
         return primary, reasons.CAUSAL_PRIMARY
@@ -148,7 +138,7 @@ def _causal_route(token: tokens.CausalToken, candidates: tuple[str, ...]) -> tup
         if alias is not None:
             return alias, reasons.CAUSAL_REPLICA
     # Ask each replica whether it is there already, then wait on the closest one.
-    reachable = [alias for alias in _shuffled(candidates) if _reachable(alias)]
+    reachable = [alias for alias in _shuffled(candidates) if usable(alias)]
     for alias in reachable:
         if _reached(scheme, alias, token.position, 0):
             return alias, reasons.CAUSAL_REPLICA

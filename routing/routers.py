@@ -11,15 +11,14 @@ would send the article's writes there.
 
 from __future__ import annotations
 
-import threading
-import time
-
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS
 
 from routing import reasons
 from routing.conf import routing_settings
-from routing.health import registry
+from routing.connections import connection_for, usable
 from routing.state import current_route
+
+__all__ = ["AuthRouter", "PrimaryReplicaRouter", "connection_for"]
 
 
 class AuthRouter:
@@ -39,9 +38,9 @@ class AuthRouter:
             return None
         auth_db = routing_settings.auth_db
         fallbacks = routing_settings.auth_replicas
-        if not fallbacks or can_connect(auth_db):
+        if not fallbacks or usable(auth_db):
             return auth_db
-        return next((alias for alias in fallbacks if can_connect(alias)), auth_db)
+        return next((alias for alias in fallbacks if usable(alias)), auth_db)
 
     def db_for_write(self, model, **hints):
         return routing_settings.auth_db if self._owns(model) else None
@@ -55,48 +54,6 @@ class AuthRouter:
         if app_label in routing_settings.auth_apps:
             return db == routing_settings.auth_db
         return None
-
-
-def can_connect(alias: str) -> bool:
-    """Whether ``alias``'s connection is open or opens now; a failure leaves it out for the cooldown.
-
-    The query that asked for the alias needs the connection anyway, so this
-    costs no extra round trip when the database is up.
-    """
-    connection = connections[alias]
-    if connection.connection is not None:
-        return True
-    if registry.state(alias).cooling_down(time.monotonic()):
-        return False
-    try:
-        connection.ensure_connection()
-    except DatabaseError as error:
-        registry.mark_failed(alias, error)
-        return False
-    return True
-
-
-_thread = threading.local()
-
-
-def connection_for(alias: str):
-    """``connections[alias]``, cached for this thread.
-
-    Django's handler resolves the wrapper through asgiref's Local (about 1.4 µs
-    a lookup) and the router needs it on every read. Sync code, the only place
-    the ORM runs (under ASGI too, in sync_to_async's thread), gets one wrapper
-    per thread, so a thread-local cache returns the same object. A settings
-    change (tests replacing DATABASES) starts a new cache.
-    """
-    generation = routing_settings.generation
-    if getattr(_thread, "generation", None) != generation:
-        _thread.generation, _thread.wrappers = generation, {}
-    wrappers = _thread.wrappers
-    try:
-        return wrappers[alias]
-    except KeyError:
-        wrapper = wrappers[alias] = connections[alias]
-        return wrapper
 
 
 def open_transaction_alias() -> str | None:

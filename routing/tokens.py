@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.core import signing
 
 from routing.conf import CAUSAL, OFF, WINDOW, routing_settings
-from routing.replication import scheme_named
+from routing.engines import positions_named
 
 HEADER_NAME = "X-DB-Causal-Token"
 COOKIE_NAME = "db_causal"
@@ -31,7 +31,7 @@ class InvalidToken(Exception):
 class CausalToken:
     mode: str  # causal or window
     written_at: float  # time.time() of the write
-    scheme: str = ""  # how to read `position` (routing.replication names)
+    scheme: str = ""  # how to read `position` (a routing.engines position scheme)
     position: str = ""  # the write's replication position (causal mode)
 
     def encode(self) -> str:
@@ -55,7 +55,7 @@ def decode(raw: str) -> CausalToken:
     if token.mode not in {CAUSAL, WINDOW}:
         raise InvalidToken(f"unknown mode {token.mode!r}")
     if token.mode == CAUSAL:
-        scheme = scheme_named(token.scheme)
+        scheme = positions_named(token.scheme)
         if scheme is None or not scheme.is_valid(token.position):
             raise InvalidToken("malformed replication position")
     return token

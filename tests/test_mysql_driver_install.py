@@ -22,7 +22,13 @@ def test_a_failed_mysqlclient_build_prints_one_paragraph_and_falls_back(tmp_path
     log = tmp_path / "driver-build.log"
     empty = tmp_path / "no-pkgconfig"
     empty.mkdir()
-    environment = {**os.environ, "PKG_CONFIG_LIBDIR": str(empty), "PKG_CONFIG_PATH": str(empty)}
+    environment = {
+        **os.environ,
+        "PKG_CONFIG_LIBDIR": str(empty),
+        "PKG_CONFIG_PATH": str(empty),
+        # A wheel built on an earlier run would be taken from pip's cache instead of building.
+        "PIP_NO_CACHE_DIR": "1",
+    }
     result = subprocess.run(
         [
             shutil.which("make") or "make",

@@ -9,6 +9,7 @@ from django.db import router
 from api.models import Article
 from routing.pinning import pin
 from routing.state import Route, activate, current_route
+from tests.breakage import unreachable
 from tests.conftest import REPLICAS, make_user, routed_db
 from tests.replication import wait_for_replicas
 
@@ -45,10 +46,21 @@ def test_pin_restores_on_exception():
     assert current_route() is None
 
 
+@routed_db  # the pick is the request's own: healthy replicas only, so it checks them
 def test_pin_replica_chooses_once_for_the_block():
     with pin("replica") as route:
         assert route.alias in REPLICAS
         assert {router.db_for_read(Article) for _ in range(50)} == {route.alias}
+
+
+@routed_db
+def test_pin_replica_leaves_out_a_replica_that_cannot_be_reached(tmp_path):
+    with unreachable("replica1", tmp_path):
+        picked = set()
+        for _ in range(20):
+            with pin("replica") as route:
+                picked.add(route.alias)
+    assert picked == {"replica2"}
 
 
 @pytest.mark.parametrize("target", ["auth_db", "default", "replica9", ""])

@@ -3,7 +3,8 @@ import json
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from routing.doctor import AliasReport, diagnose
+from routing.diagnosis import AliasReport
+from routing.doctor import diagnose
 
 
 class Command(BaseCommand):
@@ -71,11 +72,7 @@ def render(reports: list[AliasReport], driver: str | None) -> str:
         lines.append(f"{report.alias}: {report.target}")
         lines += [f"  note: {note}" for note in report.notes]
         for finding in report.findings:
-            lines.append(f"  problem [{finding.code}]: {finding.problem}")
-            lines += [
-                f"  fix: {line}" if index == 0 else f"       {line}"
-                for index, line in enumerate(finding.fix.splitlines())
-            ]
+            lines += finding.lines()
     unhealthy = [report.alias for report in reports if not report.healthy]
     lines.append("")
     lines.append(f"Unhealthy: {', '.join(unhealthy)}" if unhealthy else "All aliases are healthy.")
