@@ -7,9 +7,12 @@ PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
 DB_ENV := var/mysql/topology.env
+PG_ENV := var/postgres/topology.env
+MIXED_ENV := var/mixed.env
 
 .PHONY: help run serve test test-sqlite test-live test-browser test-mysql lint format schema migrate demo-user clean \
-	db-up db-down db-status run-mysql bench
+	db-up db-down db-status run-mysql bench \
+	pg-up pg-down pg-status pg-failover run-postgres run-mixed
 
 help:
 	@echo "make run     serve the API on http://127.0.0.1:$(PORT)/ (embedded SQLite unless configured)"
@@ -23,6 +26,13 @@ help:
 	@echo "make run-mysql  db-up, then serve the API on them"
 	@echo "make db-status  replication threads, lag and GTID of each server"
 	@echo "make db-down    stop the servers, keep the data"
+	@echo
+	@echo "make pg-up         start a local PostgreSQL primary and two hot standbys (ports 5433-5435)"
+	@echo "make run-postgres  pg-up, then serve the API on them"
+	@echo "make run-mixed     db-up and pg-up, then serve articles on PostgreSQL and auth_db on MariaDB"
+	@echo "make pg-status     role, replication and lag of each server"
+	@echo "make pg-failover   stop the primary, promote a standby (TO=replica2 to choose; default replica1)"
+	@echo "make pg-down       stop the servers, keep the data"
 	@echo
 	@echo "make bench      routing vs plain Django vs django-multidb-router (BENCH_QUICK=1: under a minute)"
 
@@ -93,6 +103,30 @@ db-down: $(BIN)/.installed
 
 run-mysql: db-up $(BIN)/.mysql-driver
 	ENV_FILE=$(DB_ENV) $(MAKE) --no-print-directory run
+
+# PostgreSQL: topology.pg reads REPLICA_DELAY and PG_PRIMARY_PORT/PG_REPLICA1_PORT/
+# PG_REPLICA2_PORT from the environment, and names the install command when the
+# server programs are missing. The driver (psycopg) is in requirements.txt.
+pg-up: $(BIN)/.installed
+	$(BIN)/python -m topology.pg up
+
+pg-status: $(BIN)/.installed
+	$(BIN)/python -m topology.pg status
+
+pg-down: $(BIN)/.installed
+	$(BIN)/python -m topology.pg down
+
+pg-failover: $(BIN)/.installed
+	$(BIN)/python -m topology.pg failover $(if $(TO),--to $(TO))
+
+run-postgres: pg-up
+	ENV_FILE=$(PG_ENV) $(MAKE) --no-print-directory run
+
+# Articles and comments on PostgreSQL, auth_db on MariaDB (the Django docs'
+# multiple-database example); the env file is rebuilt from both on each run.
+run-mixed: db-up pg-up $(BIN)/.mysql-driver
+	$(BIN)/python -m topology.mixed --postgres $(PG_ENV) --mysql $(DB_ENV) --output $(MIXED_ENV)
+	ENV_FILE=$(MIXED_ENV) $(MAKE) --no-print-directory run
 
 $(BIN)/.bench-installed: $(BIN)/.dev-installed requirements-bench.txt
 	$(BIN)/python -m pip install --quiet -r requirements-bench.txt

@@ -3,7 +3,15 @@
 With no database URL set, every alias uses the embedded SQLite default: one
 file for the primary, read-only connections to that same file for the
 replicas (so a write sent to a replica fails for real), and a file of its own
-for ``auth_db``. Setting ``PRIMARY_DATABASE_URL`` switches to real servers.
+for ``auth_db``. Setting ``PRIMARY_DATABASE_URL`` switches to real servers:
+MySQL/MariaDB (``mysql://``) or PostgreSQL (``postgres://``, ``postgresql://``),
+one engine per alias, so the auth apps may live on another engine than the data.
+
+``PRIMARY_DATABASE_URL`` and ``AUTH_DATABASE_URL`` may name several PostgreSQL
+hosts, in libpq's multi-host form
+``postgres://user:pw@host1:5433,host2:5434/db?target_session_attrs=read-write``:
+libpq connects to whichever of them is the writable primary, so the service
+keeps writing after a standby is promoted.
 
 ``default`` is another name for the primary: Django requires the alias, and
 code that does not name a database (raw ``connection`` cursors, third-party
@@ -14,8 +22,10 @@ apps) then lands on the writable primary. The routers never return it, and
 from __future__ import annotations
 
 import copy
+import importlib.util
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import unquote
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -49,6 +59,17 @@ MYSQL_OPTIONS = {
     "init_command": "SET sql_mode='STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'",
 }
 MYSQL_TEST = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+
+# PostgreSQL: a dead host fails in seconds, not after psycopg's default of 130 s
+# (per host of a multi-host URL). A URL's own ?connect_timeout= wins.
+POSTGRESQL_OPTIONS = {"connect_timeout": 10}
+# Aliases that may name several hosts: libpq picks the writable one. A replica
+# alias is one server (its lag and position are that server's).
+MULTI_HOST_ALIASES = ("primary", "auth_db")
+# The target_session_attrs values that reach only a writable server.
+_WRITABLE_SESSION_ATTRS = ("read-write", "primary")
+# The part of a backend's dotted path that names its engine (vendor).
+_ENGINE_VENDORS = {"sqlite3": "sqlite", "mysql": "mysql", "postgresql": "postgresql", "postgis": "postgresql"}
 
 
 def sqlite_read_only_uri(path: Path) -> str:
@@ -103,13 +124,12 @@ def databases_from_urls(
     for alias, url in urls.items():
         if not url:
             continue
-        try:
-            config = dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=conn_health_checks)
-        except ValueError as error:
-            raise ImproperlyConfigured(f"{URL_VARIABLES[alias]} is not a valid database URL: {error}") from None
+        config = parse_database_url(alias, url, conn_max_age=conn_max_age, conn_health_checks=conn_health_checks)
         if "mysql" in config["ENGINE"]:
             config["OPTIONS"] = {**MYSQL_OPTIONS, **config.get("OPTIONS", {})}
             config["TEST"] = dict(MYSQL_TEST)
+        elif engine_vendor(config) == "postgresql":
+            config["OPTIONS"] = {**POSTGRESQL_OPTIONS, **config.get("OPTIONS", {})}
         test = _OWN_TEST_DATABASE
         if alias in REPLICAS:
             test = _MIRROR_OF_PRIMARY
@@ -118,6 +138,93 @@ def databases_from_urls(
         config["TEST"] = {**config.get("TEST", {}), **test}
         databases[alias] = config
     return _with_default(databases)
+
+
+def parse_database_url(alias: str, url: str, conn_max_age: int = 0, conn_health_checks: bool = False) -> dict:
+    """One alias's settings from its URL; a PostgreSQL multi-host URL gives HOST "h1,h2" and PORT "p1,p2"."""
+    variable = URL_VARIABLES[alias]
+    try:
+        multi_host = _split_multi_host(url)
+        if multi_host is not None:
+            url, hosts, ports = multi_host
+        config = dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=conn_health_checks)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{variable} is not a valid database URL: {error}") from None
+    if multi_host is not None:
+        config["HOST"], config["PORT"] = hosts, ports
+    if engine_vendor(config) == "postgresql":
+        _check_host_list(alias, config)
+    return config
+
+
+def _split_multi_host(url: str) -> tuple[str, str, str] | None:
+    """libpq's ``scheme://user:pw@h1:p1,h2:p2/db?...`` as (a one-host URL for dj-database-url, "h1,h2", "p1,p2").
+
+    None when the URL names one host. urllib (so dj-database-url) rejects the
+    port of a host list; the one-host URL keeps everything but the hosts.
+    """
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        return None
+    end = min((index for index in (rest.find(mark) for mark in "/?#") if index >= 0), default=len(rest))
+    netloc, tail = rest[:end], rest[end:]
+    userinfo, at, host_list = netloc.rpartition("@")
+    if "," not in host_list:
+        return None
+    engine = dj_database_url.ENGINE_SCHEMES.get(scheme)
+    if engine is None:
+        return None  # dj-database-url names the unknown scheme
+    if _vendor_of_backend(engine.backend) != "postgresql":
+        raise ValueError(f"it names several hosts ({host_list}), which only PostgreSQL URLs may.")
+    hosts, ports = zip(*(_host_and_port(entry) for entry in host_list.split(",")), strict=True)
+    # libpq: an empty item in the port list means the default port for that host.
+    port_list = ",".join(ports) if any(ports) else ""
+    return f"{scheme}://{userinfo}{at}multi-host{tail}", ",".join(hosts), port_list
+
+
+def _host_and_port(entry: str) -> tuple[str, str]:
+    """``host``, ``host:port``, ``[::1]`` or ``[::1]:port`` of a host list."""
+    if entry.startswith("["):
+        host, bracket, after = entry[1:].partition("]")
+        if not bracket or (after and not after.startswith(":")):
+            raise ValueError(f"{entry!r} in its host list is not [IPv6 address] or [IPv6 address]:port.")
+        port = after[1:]
+    else:
+        host, _, port = entry.partition(":")
+        if ":" in port:
+            raise ValueError(f"{entry!r} in its host list: write an IPv6 address in brackets, [{entry}].")
+    host = unquote(host)
+    if not host or "," in host:
+        raise ValueError(f"its host list has an empty host ({entry!r}); separate hosts with single commas.")
+    if port and not (port.isdigit() and 0 < int(port) < 65536):
+        raise ValueError(f"the port of {entry!r} in its host list is not a port number.")
+    return host, port
+
+
+def _check_host_list(alias: str, config: dict) -> None:
+    """Several hosts only where libpq may pick the writable one, and with target_session_attrs saying so.
+
+    The percent-encoded form (``h1%2Ch2/db?port=p1%2Cp2``) is accepted too: its
+    port list moves from OPTIONS to PORT, as the plain form gives it.
+    """
+    options = config.setdefault("OPTIONS", {})
+    if not config.get("PORT") and "port" in options:
+        config["PORT"] = str(options.pop("port"))
+    if "," not in str(config.get("HOST", "")):
+        return
+    variable = URL_VARIABLES[alias]
+    if alias not in MULTI_HOST_ALIASES:
+        allowed = " and ".join(URL_VARIABLES[name] for name in MULTI_HOST_ALIASES)
+        raise ImproperlyConfigured(
+            f"{variable} names several hosts ({config['HOST']}), but a replica alias is one server. "
+            f"Only {allowed} may list several (libpq connects to the writable one)."
+        )
+    attrs = options.setdefault("target_session_attrs", "read-write")
+    if attrs not in _WRITABLE_SESSION_ATTRS:
+        raise ImproperlyConfigured(
+            f"{variable} names several hosts with target_session_attrs={attrs}, which may connect to a standby; "
+            f"the {alias} alias takes writes. Use target_session_attrs=read-write."
+        )
 
 
 def _with_default(databases: dict[str, dict]) -> dict[str, dict]:
@@ -164,3 +271,35 @@ def is_embedded(databases: Mapping[str, dict]) -> bool:
 
 def uses_mysql(databases: Mapping[str, dict]) -> bool:
     return any("mysql" in config["ENGINE"] for config in databases.values())
+
+
+def _vendor_of_backend(backend: str) -> str:
+    last = backend.rsplit(".", 1)[-1]
+    return _ENGINE_VENDORS.get(last, last)
+
+
+def engine_vendor(config: Mapping[str, object]) -> str:
+    """``sqlite``, ``mysql``, ``postgresql`` (Django's vendor names), or the backend's last name."""
+    return _vendor_of_backend(str(config["ENGINE"]))
+
+
+def engines_in_use(databases: Mapping[str, dict]) -> set[str]:
+    """The vendors of all aliases: ``{"postgresql", "mysql"}`` for PostgreSQL data and a MariaDB auth_db."""
+    return {engine_vendor(config) for config in databases.values()}
+
+
+def uses_postgresql(databases: Mapping[str, dict]) -> bool:
+    return "postgresql" in engines_in_use(databases)
+
+
+POSTGRESQL_DRIVER_HINT = "pip install -r requirements.txt (psycopg[binary]: a wheel, no compiler needed)"
+
+
+def missing_postgresql_driver() -> str | None:
+    """Why Django's PostgreSQL backend cannot load, or None when psycopg (or psycopg2) is installed."""
+    if any(importlib.util.find_spec(name) is not None for name in ("psycopg", "psycopg2")):
+        return None
+    return (
+        "The database URLs name PostgreSQL, but no PostgreSQL driver is installed. "
+        f"Install psycopg: {POSTGRESQL_DRIVER_HINT}."
+    )

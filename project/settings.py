@@ -17,9 +17,12 @@ from project.databases import (
     REPLICAS,
     URL_VARIABLES,
     configured_databases,
+    engines_in_use,
+    missing_postgresql_driver,
     primary_with_replicas,
     single_database,
     uses_mysql,
+    uses_postgresql,
 )
 from project.mysql_driver import select_driver
 
@@ -156,6 +159,11 @@ DATABASES = configured_databases(os.environ, DATA_DIR, TEST_DATA_DIR)
 MYSQL_DRIVER = select_driver(os.environ.get("MYSQL_DRIVER", "auto")) if uses_mysql(DATABASES) else None
 if MYSQL_DRIVER is not None and MYSQL_DRIVER.name is None:
     raise ImproperlyConfigured(MYSQL_DRIVER.missing_message())
+# psycopg 3 (requirements.txt); Django's own error would name psycopg2 first.
+if uses_postgresql(DATABASES) and (_missing_driver := missing_postgresql_driver()):
+    raise ImproperlyConfigured(_missing_driver)
+# The vendors in use ("sqlite", "mysql", "postgresql"): PostgreSQL data with a MariaDB auth_db is two.
+DATABASE_ENGINES = sorted(engines_in_use(DATABASES))
 DATABASE_ROUTERS = ["routing.routers.AuthRouter", "routing.routers.PrimaryReplicaRouter"]
 ROUTING_PRIMARY = "primary"
 ROUTING_REPLICAS = [alias for alias in REPLICAS if alias in DATABASES]
@@ -169,7 +177,11 @@ ROUTING_MAX_REPLICA_LAG = 5
 ROUTING_ALLOW_OVERRIDE = os.environ.get("ROUTING_ALLOW_OVERRIDE", "").strip().lower() or (
     "all" if DEBUG else "primary-only"
 )
-ROUTING_DOCTOR_START_HINT = "for this project's local servers: make db-up"
+# How this project starts its local servers, for the doctor's advice on a refused connection.
+_START_COMMANDS = {"mysql": "make db-up", "postgresql": "make pg-up"}
+ROUTING_DOCTOR_START_HINT = "for this project's local servers: " + (
+    " or ".join(_START_COMMANDS[engine] for engine in DATABASE_ENGINES if engine in _START_COMMANDS) or "make run"
+)
 ROUTING_DOCTOR_URL_VARIABLES = URL_VARIABLES
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
