@@ -5,11 +5,13 @@ from __future__ import annotations
 from time import perf_counter
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from routing import reasons, tokens
 from routing.conf import routing_settings
 from routing.overrides import HEADER_NAME, OverrideRejected
+from routing.policy import SAFE_METHODS
 from routing.reporting import (
     ALIAS_HEADER,
     NO_ALIAS,
@@ -53,6 +55,10 @@ class RoutingMiddleware:
             return _refused(refusal, started)
         with activate(route):
             response = self.get_response(request)
+        if _retry_wanted(request, route):
+            route = _route_for_retry(request, route)
+            with activate(route):
+                response = self.get_response(request)
         return _finish(request, response, route, started)
 
     async def __acall__(self, request: HttpRequest):
@@ -63,7 +69,28 @@ class RoutingMiddleware:
             return _refused(refusal, started)
         with activate(route):
             response = await self.get_response(request)
+        if _retry_wanted(request, route):
+            route = await sync_to_async(_route_for_retry)(request, route)
+            with activate(route):
+                response = await self.get_response(request)
         return _finish(request, response, route, started)
+
+
+def _retry_wanted(request: HttpRequest, route: Route) -> bool:
+    """A read whose database went away under it (a server stopped mid-query) is run once more.
+
+    Only safe methods: they change nothing, so running one twice is harmless.
+    The alias that broke has left the pick (if anything can stand in for it),
+    so the second run is routed elsewhere.
+    """
+    return route.log.lost is not None and request.method in SAFE_METHODS
+
+
+def _route_for_retry(request: HttpRequest, route: Route) -> Route:
+    # Runs where the view's connections live (the view's thread under ASGI too).
+    for alias in route.log.lost:
+        connections[alias].close()
+    return resolve_route(request)  # a safe request: refused overrides were refused the first time
 
 
 def _finish(request: HttpRequest, response: HttpResponse, route: Route, started: float) -> HttpResponse:

@@ -42,14 +42,22 @@ def record_query(execute, sql, params, many, context):
     try:
         result = execute(sql, params, many, context)
     except DatabaseError as error:
-        if wrapper.alias in routing_settings.replicas and getattr(wrapper, _ENGINE).is_disconnect(error):
-            registry.mark_failed(wrapper.alias, error)
+        if getattr(wrapper, _ENGINE).is_disconnect(error):
+            _lost(route.log, wrapper.alias, error)
         raise
     finally:
         route.log.record(wrapper.alias, perf_counter() - started)
     if getattr(wrapper, _ENGINE).is_write(sql) and _is_primary_database(wrapper.alias):
         _await_commit(route.log, wrapper)
     return result
+
+
+def _lost(log: QueryLog, alias: str, error: DatabaseError) -> None:
+    """The server went away under a query: the request may retry its reads elsewhere (routing.middleware)."""
+    log.lose(alias)
+    # Aliases that something else can stand in for leave the pick for the cooldown.
+    if alias in routing_settings.all_replicas or (alias == routing_settings.auth_db and routing_settings.auth_replicas):
+        registry.mark_failed(alias, error)
 
 
 def _is_primary_database(alias: str) -> bool:

@@ -40,6 +40,8 @@ class QueryLog:
     # Connections with a commit callback registered for their open transaction
     # (created on the first write: most requests never need it).
     awaiting_commit: set[str] | None = None
+    # Aliases whose connection broke under a query (the server went away).
+    lost: set[str] | None = None
 
     def record(self, alias: str, seconds: float) -> None:
         stats = self.stats.get(alias)
@@ -50,6 +52,11 @@ class QueryLog:
 
     def note(self, alias: str, reason: str) -> None:
         self.reasons.setdefault(alias, reason)
+
+    def lose(self, alias: str) -> None:
+        if self.lost is None:
+            self.lost = set()
+        self.lost.add(alias)
 
 
 @dataclass(frozen=True, slots=True)
