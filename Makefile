@@ -10,7 +10,8 @@ DB_ENV := var/mysql/topology.env
 PG_ENV := var/postgres/topology.env
 MIXED_ENV := var/mixed.env
 
-.PHONY: help run serve test test-sqlite test-live test-browser test-mysql lint format schema migrate demo-user clean \
+.PHONY: help run serve test test-sqlite test-live test-browser test-mysql test-postgres test-mixed lint format \
+	schema migrate demo-user clean \
 	db-up db-down db-status run-mysql bench \
 	pg-up pg-down pg-status pg-failover run-postgres run-mixed
 
@@ -149,8 +150,9 @@ schema: $(BIN)/.dev-installed
 
 # The suite on the embedded SQLite databases; the service under real servers
 # (gunicorn and uvicorn), fuzzed and hammered; then the suite again on a private
-# MariaDB topology (own ports, own temporary folder) when a server binary exists.
-test: lint test-sqlite test-live test-mysql
+# MariaDB topology and on a private PostgreSQL one (own ports, own temporary
+# folders) when their server programs exist.
+test: lint test-sqlite test-live test-mysql test-postgres test-mixed
 
 test-sqlite: $(BIN)/.dev-installed
 	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
@@ -165,6 +167,16 @@ test-browser: $(BIN)/.dev-installed
 
 test-mysql: $(BIN)/.dev-installed $(BIN)/.mysql-driver
 	$(BIN)/python -m topology.suite
+
+# The suite a third time, on a private PostgreSQL primary and two hot standbys
+# (own ports, own temporary folder), plus tests/postgresql/; skipped with the
+# reason without the PostgreSQL server programs, unless CI=true.
+test-postgres: $(BIN)/.dev-installed
+	$(BIN)/python -m topology.pg.suite
+
+# The suite on the mixed deployment: data on PostgreSQL, auth_db on MariaDB.
+test-mixed: $(BIN)/.dev-installed $(BIN)/.mysql-driver
+	$(BIN)/python -m topology.mixed_suite
 
 clean:
 	rm -rf $(VENV) var

@@ -21,6 +21,9 @@ logger = logging.getLogger(__name__)
 DATABASE_RETRY_AFTER_SECONDS = 5
 # SQLite and MySQL/MariaDB wordings of "the schema is not what the code expects".
 _SCHEMA_MARKERS = ("no such table", "doesn't exist", "no such column", "Unknown column")
+# PostgreSQL says it with an SQLSTATE: undefined_table, undefined_column. (Not by
+# its words: 'database "x" does not exist' is a connection failure.)
+_SCHEMA_SQLSTATES = {"42P01", "42703"}
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
@@ -54,7 +57,7 @@ def database_error_response(exc: DatabaseError) -> Response:
     message = str(exc).strip() or exc.__class__.__name__
     logger.warning("Database error: %s", message)
     cause = f": {message}" if settings.DEBUG else ""
-    if isinstance(exc, OperationalError | ProgrammingError) and any(m in message for m in _SCHEMA_MARKERS):
+    if isinstance(exc, OperationalError | ProgrammingError) and _schema_is_missing(exc, message):
         return _unavailable(
             f"The database schema is missing or out of date{cause}. Run `python manage.py migrate` (`make run` does).",
             "database_not_migrated",
@@ -72,6 +75,11 @@ def database_error_response(exc: DatabaseError) -> Response:
     # Anything else is a bug in a query, not the client's fault nor an outage.
     logger.exception("Unexpected database error", exc_info=exc)
     return Response({"detail": "The server failed to run a database query.", "code": "database_error"}, 500)
+
+
+def _schema_is_missing(exc: DatabaseError, message: str) -> bool:
+    sqlstate = getattr(exc.__cause__, "sqlstate", None)
+    return sqlstate in _SCHEMA_SQLSTATES or any(marker in message for marker in _SCHEMA_MARKERS)
 
 
 def _unavailable(detail: str, code: str) -> Response:

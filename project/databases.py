@@ -22,7 +22,6 @@ apps) then lands on the writable primary. The routers never return it, and
 from __future__ import annotations
 
 import copy
-import importlib.util
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import unquote
@@ -296,10 +295,17 @@ POSTGRESQL_DRIVER_HINT = "pip install -r requirements.txt (psycopg[binary]: a wh
 
 
 def missing_postgresql_driver() -> str | None:
-    """Why Django's PostgreSQL backend cannot load, or None when psycopg (or psycopg2) is installed."""
-    if any(importlib.util.find_spec(name) is not None for name in ("psycopg", "psycopg2")):
-        return None
-    return (
-        "The database URLs name PostgreSQL, but no PostgreSQL driver is installed. "
-        f"Install psycopg: {POSTGRESQL_DRIVER_HINT}."
-    )
+    """Why Django's PostgreSQL backend cannot load, or None when psycopg imports.
+
+    Imported, not merely looked up: a broken install is found here, with the
+    install command, instead of as Django's bare "Error loading psycopg2 or
+    psycopg module".
+    """
+    try:
+        import psycopg  # noqa: F401
+    except ImportError as error:
+        return (
+            f"The database URLs name PostgreSQL, but psycopg could not be imported ({error}). "
+            f"Install it: {POSTGRESQL_DRIVER_HINT}."
+        )
+    return None

@@ -11,10 +11,11 @@ from rest_framework.test import APIClient
 
 from api.models import Article, Comment
 from routing.health import registry
-from tests.replication import ON_MYSQL, wait_for_replicas
+from tests.replication import ENGINE, ON_POSTGRESQL, REPLICATED, close_raw_connections, wait_for_replicas
 
-# Engine-specific tests are collected only where they apply (never skipped).
-collect_ignore = ["sqlite"] if ON_MYSQL else ["mysql"]
+# Engine-specific tests are collected only where they apply (never skipped):
+# tests/sqlite/ on SQLite, tests/mysql/ on MySQL, tests/postgresql/ on PostgreSQL.
+collect_ignore = [folder for folder in ("sqlite", "mysql", "postgresql") if folder != ENGINE]
 
 # Every alias the service opens. Tests that read through a replica must commit
 # their rows (transaction=True): a replica is a separate connection and cannot
@@ -54,15 +55,29 @@ def _fresh_replica_health():
     registry.reset()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_connections_closed_before_the_test_databases_are_dropped(request):
+    """PostgreSQL refuses to drop a database that a connection is still open to.
+
+    The waits of tests/replication.py keep connections of their own to the
+    test databases; they must close before pytest-django drops those, so this
+    fixture is set up after (and so torn down before) ``django_db_setup``.
+    """
+    if ON_POSTGRESQL:
+        request.getfixturevalue("django_db_setup")
+    yield
+    close_raw_connections()
+
+
 @pytest.fixture(autouse=True)
 def _replicas_catch_up_before_each_request(request, monkeypatch):
-    """On MySQL, every test-client request first waits for the replicas.
+    """On MySQL and PostgreSQL, every test-client request first waits for the replicas.
 
     The API tests are written once for both engines: "write, then read through
     a replica" must not depend on how fast replication happens to be. Tests
     about replication lag opt out with the ``replication_lag`` marker.
     """
-    if not ON_MYSQL or request.node.get_closest_marker("replication_lag"):
+    if not REPLICATED or request.node.get_closest_marker("replication_lag"):
         return
     sync_request, async_request = Client.request, AsyncClient.request
 

@@ -1,65 +1,155 @@
-"""Making replication visible to tests on MySQL; every helper is a no-op on SQLite.
+"""Making replication visible to tests on MySQL and PostgreSQL; every helper is a no-op on SQLite.
 
 Replication is asynchronous: a row committed on the primary reaches a replica
 a moment later. Tests that write and then read through a replica first wait
-until the replicas have applied the primary's GTID position. They wait on
-connections of their own, so the waits never show up in the application's
-query log or in ``django_assert_num_queries``.
+until the replicas have applied the primary's position (a GTID set on MySQL, a
+WAL position on PostgreSQL). They wait on connections of their own, so the
+waits never show up in the application's query log or in
+``django_assert_num_queries``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
+import time
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connections
 
 REPLICAS = ("replica1", "replica2")
-ON_MYSQL = "mysql" in settings.DATABASES["primary"]["ENGINE"]
 WAIT_SECONDS = 10
+# PostgreSQL 15-18 have no server-side wait for a WAL position: poll.
+POLL_SECONDS = 0.005
+
+
+def engine_of(config: dict) -> str:
+    """The engine of a DATABASES entry: sqlite, mysql or postgresql."""
+    engine = config["ENGINE"]
+    for name in ("mysql", "postgresql"):
+        if name in engine:
+            return name
+    if "sqlite" in engine:
+        return "sqlite"
+    raise AssertionError(f"the tests know no engine {engine!r}")
+
+
+ENGINE = engine_of(settings.DATABASES["primary"])
+ON_MYSQL = ENGINE == "mysql"
+ON_POSTGRESQL = ENGINE == "postgresql"
+ON_SQLITE = ENGINE == "sqlite"
+REPLICATED = ON_MYSQL or ON_POSTGRESQL
 
 _local = threading.local()
+# Every connection opened by any thread, so that the session's end closes them all.
+_opened: list = []
+_opened_lock = threading.Lock()
+
+
+def _cache() -> dict:
+    return _local.__dict__.setdefault("connections", {})
 
 
 def raw_connection(alias: str):
-    """A driver connection of this thread's own to ``alias`` (test database)."""
-    cache = _local.__dict__.setdefault("connections", {})
+    """A driver connection of this thread's own to ``alias`` (test database), in autocommit."""
+    cache = _cache()
     if alias not in cache:
         wrapper = connections[alias]
         connection = wrapper.get_new_connection(wrapper.get_connection_params())
-        connection.autocommit(True)
+        if callable(getattr(type(connection), "autocommit", None)):
+            connection.autocommit(True)  # MySQLdb, PyMySQL: a method
+        else:
+            connection.autocommit = True  # psycopg: a property
+        with _opened_lock:
+            _opened.append(connection)
         cache[alias] = connection
     return cache[alias]
 
 
+def _close(connection) -> None:
+    with contextlib.suppress(Exception):  # a dead connection is as good as closed
+        connection.close()
+
+
+def close_raw_connections() -> None:
+    """Close every thread's own connections (PostgreSQL cannot drop a database they are connected to).
+
+    Another thread that queries again finds its connection closed and reconnects.
+    """
+    with _opened_lock:
+        opened = list(_opened)
+        _opened.clear()
+    for connection in opened:
+        _close(connection)
+    _cache().clear()
+
+
 def query_one(alias: str, sql: str, params: tuple = ()):
     """One row from ``alias``; reconnects once if the server was restarted meanwhile."""
-    lost_connection = connections[alias].Database.OperationalError
+    database = connections[alias].Database
+    lost_connection = (database.OperationalError, database.InterfaceError)
     for attempt in (1, 2):
         try:
-            with raw_connection(alias).cursor() as cursor:
-                cursor.execute(sql, params)
-                return cursor.fetchone()
+            cursor = raw_connection(alias).cursor()
+            try:
+                cursor.execute(sql, params or None)
+                return cursor.fetchone() if cursor.description else None
+            finally:
+                cursor.close()
         except lost_connection:
-            _local.__dict__.get("connections", {}).pop(alias, None)
+            stale = _cache().pop(alias, None)
+            if stale is not None:
+                with _opened_lock:
+                    if stale in _opened:
+                        _opened.remove(stale)
+                _close(stale)
             if attempt == 2:
                 raise
     return None
 
 
 def primary_position() -> str:
+    """The primary's position: a GTID set (MySQL) or a WAL position (PostgreSQL)."""
+    if ON_POSTGRESQL:
+        # The flush position: everything a COMMIT has returned for is flushed,
+        # and it is what the WAL senders stream. The insert position
+        # (pg_current_wal_insert_lsn) can sit past a page header that no
+        # standby reports until more WAL arrives, so waiting for it could hang.
+        return query_one("primary", "SELECT pg_current_wal_flush_lsn()::text")[0]
     return query_one("primary", "SELECT @@gtid_binlog_pos")[0]
+
+
+def _wait_for_standby(replica: str, position: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        in_recovery, replayed, reached = query_one(
+            replica,
+            "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text, pg_last_wal_replay_lsn() >= %s::pg_lsn",
+            (position,),
+        )
+        if not in_recovery:
+            raise AssertionError(f"{replica} is not a standby (pg_is_in_recovery() is false): nothing to wait for")
+        if reached:
+            return
+        if time.monotonic() >= deadline:
+            raise AssertionError(
+                f"{replica} did not replay WAL position {position} within {timeout} s (replayed: {replayed})"
+            )
+        time.sleep(POLL_SECONDS)
 
 
 def wait_for_replicas(replicas: tuple[str, ...] = REPLICAS, timeout: float = WAIT_SECONDS) -> None:
     """Block until ``replicas`` have applied everything the primary has committed."""
-    if not ON_MYSQL:
+    if not REPLICATED:
         return
     position = primary_position()
     for replica in replicas:
+        if ON_POSTGRESQL:
+            _wait_for_standby(replica, position, timeout)
+            continue
         (result,) = query_one(replica, "SELECT MASTER_GTID_WAIT(%s, %s)", (position, timeout))
         if result != 0:
             raise AssertionError(f"{replica} did not reach GTID {position} within {timeout} s")
@@ -73,7 +163,16 @@ def free_port() -> int:
 
 
 def topology():
-    """The test topology (MySQL only): run SQL as root, change replica delay."""
+    """The test topology: run SQL as the administrator, change a replica's delay, stop servers.
+
+    The MariaDB ``Topology`` on MySQL, the PostgreSQL ``Cluster`` on PostgreSQL,
+    as the suite runner left it in ``TOPOLOGY_HOME``.
+    """
+    home = Path(os.environ["TOPOLOGY_HOME"])
+    if ON_POSTGRESQL:
+        from topology.pg.cluster import Cluster
+
+        return Cluster.load(home)
     from topology.topology import Topology
 
-    return Topology.load(Path(os.environ["TOPOLOGY_HOME"]))
+    return Topology.load(home)

@@ -1,5 +1,9 @@
 """DATABASES from PostgreSQL URLs: one host, libpq's multi-host form, errors, test settings, mixed engines."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
@@ -12,6 +16,9 @@ from project.databases import (
     uses_mysql,
     uses_postgresql,
 )
+from tests.live.server import embedded_environment
+
+PROJECT = Path(__file__).resolve().parents[1]
 
 PG_URLS = {
     "PRIMARY_DATABASE_URL": "postgres://app:s3cret@127.0.0.1:5433/articles",
@@ -216,15 +223,30 @@ def test_mixed_with_a_multi_host_primary(tmp_path):
     assert databases["auth_db"]["PORT"] == 3307
 
 
+def manage(tmp_path, *args, **env):
+    environment = {**embedded_environment(tmp_path), **env}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=PROJECT, env=environment, capture_output=True, text=True, timeout=120
+    )
+
+
 def test_the_postgresql_driver_is_installed():
     # requirements.txt carries psycopg[binary]; without it settings name the install command.
     assert missing_postgresql_driver() is None
 
 
-def test_a_missing_driver_names_the_install_command(monkeypatch):
-    import importlib.util
-
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
-    message = missing_postgresql_driver()
-    assert "pip install -r requirements.txt" in message
-    assert "psycopg[binary]" in message
+def test_a_missing_driver_names_the_install_command(tmp_path):
+    # A broken psycopg install, as the settings meet it in a fresh process.
+    (tmp_path / "psycopg").mkdir()
+    (tmp_path / "psycopg" / "__init__.py").write_text("raise ImportError('libpq.so.5: cannot open shared object')\n")
+    result = manage(
+        tmp_path,
+        "check",
+        PYTHONPATH=str(tmp_path),
+        PRIMARY_DATABASE_URL="postgres://app:secret@127.0.0.1:1/articles",
+        AUTH_DATABASE_URL="postgres://app:secret@127.0.0.1:1/articles_auth",
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "psycopg could not be imported (libpq.so.5: cannot open shared object)" in result.stderr
+    assert "pip install -r requirements.txt" in result.stderr

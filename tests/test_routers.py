@@ -5,7 +5,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
-from django.db import OperationalError, connections, router, transaction
+from django.db import InternalError, OperationalError, connections, router, transaction
 
 from api.models import Article, Comment
 from routing.routers import AuthRouter, PrimaryReplicaRouter
@@ -134,8 +134,10 @@ def test_cross_database_author_is_fetched_from_auth_db(django_assert_num_queries
         assert article.author.username == "dave"
 
 
-# SQLite: a read-only connection; MariaDB: error 1290 from a read_only server.
-READ_ONLY_ERROR = "readonly database|read-only option"
+# SQLite: a read-only connection; MariaDB: error 1290 from a read_only server;
+# PostgreSQL: a standby, SQLSTATE 25006 (psycopg raises it as an InternalError).
+READ_ONLY_ERROR = "readonly database|read-only option|read-only transaction"
+READ_ONLY_EXCEPTIONS = (OperationalError, InternalError)
 
 
 @routed_db
@@ -143,9 +145,9 @@ READ_ONLY_ERROR = "readonly database|read-only option"
 def test_replica_connection_refuses_writes(replica):
     Article.objects.create(title="Original", author=make_user("erin"))
     wait_for_replicas()
-    with pytest.raises(OperationalError, match=READ_ONLY_ERROR):
+    with pytest.raises(READ_ONLY_EXCEPTIONS, match=READ_ONLY_ERROR):
         Article.objects.using(replica).update(title="Changed")
-    with pytest.raises(OperationalError, match=READ_ONLY_ERROR), connections[replica].cursor() as cursor:
+    with pytest.raises(READ_ONLY_EXCEPTIONS, match=READ_ONLY_ERROR), connections[replica].cursor() as cursor:
         cursor.execute("DELETE FROM api_article")
     assert Article.objects.get().title == "Original"
 

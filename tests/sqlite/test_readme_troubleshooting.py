@@ -24,6 +24,8 @@ from tests.conftest import PASSWORD, routed_db
 from tests.live.server import embedded_environment
 from tests.readme import troubleshooting_symptoms
 from topology.binaries import Binaries, MissingServer, find_binaries
+from topology.pg.binaries import MissingPostgres
+from topology.pg.binaries import find_binaries as find_postgres
 from topology.server import Server, TopologyError
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -45,6 +47,8 @@ PRINTED_BY_THE_SERVICE = {
     '"code":"request_too_large"',
     "CSRF Failed:",
     "attempt to write a readonly database",
+    "Configuration error: The database URLs name PostgreSQL, but psycopg could not be imported",
+    "No PostgreSQL server programs",
 }
 # Quoted in the table, but printed by other programs (or not messages at all).
 OTHER_PROGRAMS = {
@@ -55,6 +59,11 @@ OTHER_PROGRAMS = {
     "migrate": "the name of a command, not a message",
     "Chromium not found": "the browser test, tests/browser/test_swagger_ui.py",
     "mysqlclient could not be built": "the Makefile (provoked in tests/test_mysql_driver_install.py)",
+    'connection to server at "127.0.0.1", port 5433 failed': "the PostgreSQL driver (tests/postgresql/test_doctor.py)",
+    "password authentication failed": "the PostgreSQL driver (tests/postgresql/test_doctor.py)",
+    "no pg_hba.conf entry": "the PostgreSQL driver (tests/postgresql/test_doctor.py)",
+    "Peer authentication failed": "the PostgreSQL driver (tests/postgresql/test_doctor.py)",
+    "cannot execute INSERT in a read-only transaction": "a PostgreSQL standby (tests/postgresql/test_replication.py)",
 }
 
 
@@ -102,6 +111,26 @@ def test_no_mysql_driver(tmp_path):
         AUTH_DATABASE_URL="mysql://app:secret@127.0.0.1:1/articles_auth",
     )
     assert_quoted(printed, "Configuration error: No MySQL driver could be imported")
+
+
+def test_no_postgresql_driver(tmp_path):
+    (tmp_path / "psycopg").mkdir()
+    (tmp_path / "psycopg" / "__init__.py").write_text("raise ImportError('psycopg: broken build')\n")
+    printed = manage(
+        tmp_path,
+        "check",
+        PYTHONPATH=str(tmp_path),
+        PRIMARY_DATABASE_URL="postgres://app:secret@127.0.0.1:1/articles",
+        AUTH_DATABASE_URL="postgres://app:secret@127.0.0.1:1/articles_auth",
+    )
+    assert_quoted(printed, "Configuration error: The database URLs name PostgreSQL, but psycopg could not be imported")
+
+
+def test_pg_up_without_server_programs(tmp_path):
+    # A machine without PostgreSQL: nothing on PATH, no pg_config, none of the usual folders.
+    with pytest.raises(MissingPostgres) as missing:
+        find_postgres({"PATH": str(tmp_path)}, well_known=())
+    assert_quoted(str(missing.value), "No PostgreSQL server programs")
 
 
 def test_migrate_on_a_replica(tmp_path):

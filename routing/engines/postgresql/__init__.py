@@ -128,7 +128,7 @@ class PostgreSQL(Engine):
             lag_bytes=None if pending is None else max(0, int(pending)),
             delay_seconds=float(delay or 0.0),
             last_error="WAL replay is paused (pg_wal_replay_pause())" if paused else "",
-            receive_error="" if receiving else "No WAL receiver is streaming from the primary.",
+            receive_error="" if receiving else _why_not_receiving(cursor),
             applied=replayed or "",
         )
 
@@ -168,6 +168,27 @@ class PostgreSQL(Engine):
             except DatabaseError as error:
                 report.notes.append(f"cannot read the replication state: {error}")
                 return UNREAD
+
+
+def _why_not_receiving(cursor) -> str:
+    """What can be told of a stopped WAL receiver: where it tries to connect, and whether anything listens there.
+
+    PostgreSQL keeps the receiver's last error in the standby's log only; its
+    target (primary_conninfo, readable with pg_read_all_settings) is the usual
+    culprit. The password in it is never shown.
+    """
+    cursor.execute("SELECT setting FROM pg_settings WHERE name = 'primary_conninfo'")
+    row = cursor.fetchone()
+    if row is None or not row[0]:
+        return "No WAL receiver is streaming from the primary (the standby's server log says why)."
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        target = conninfo_to_dict(row[0])
+    except Exception:  # an unparsable conninfo is itself the cause
+        return "No WAL receiver is streaming, and primary_conninfo cannot be parsed."
+    host, port = str(target.get("host", "localhost")), str(target.get("port", "5432"))
+    return f"No WAL receiver is streaming from the primary; primary_conninfo names host={host} port={port}."
 
 
 def _lag_seconds(receiving: bool, pending: int | None, since_replay: float | None, delay: float) -> float | None:
