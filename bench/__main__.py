@@ -1,13 +1,14 @@
 """``python -m bench`` (``make bench``): what routing costs, side by side, in one run.
 
-For each engine (SQLite always; MariaDB when a server binary exists and not in
-quick mode) it seeds a private data set, serves it three times under gunicorn
+For each engine (SQLite always; MariaDB and PostgreSQL when their server
+programs are installed, see bench.engines) it seeds a private data set, waits
+until the replicas have applied it, serves it three times under gunicorn
 (baseline, this project's routing, django-multidb-router), drives every
 scenario against the three in turn for several rounds, then measures the
-per-decision and per-request costs in process and the query budget.
+per-decision and per-request costs in process and the query budget (on SQLite).
 
-BENCH_QUICK=1: SQLite only, 2 short rounds (under a minute).
-BENCH_ENGINES=sqlite,mysql: choose the engines.
+BENCH_QUICK=1: SQLite only unless BENCH_ENGINES says otherwise, 2 short rounds (under a minute).
+BENCH_ENGINES=sqlite,mysql,postgresql: choose the engines (one that cannot run here is an error).
 
 Exits 1 when a target is missed (bench.verdicts). A quick run is too short to
 judge the wall-clock targets and judges only the deterministic ones.
@@ -22,15 +23,13 @@ import os
 import platform
 import shutil
 import socket
-import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-from bench import instructions, load, report, verdicts
+from bench import engines, instructions, load, report, verdicts
 from bench.seed import ARTICLES
 from bench.servers import CONFIGS, PROJECT, Server
 
@@ -53,58 +52,13 @@ def _python(environment: dict[str, str], *args: str) -> str:
     ).stdout
 
 
-def _base_environment(log_dir: Path) -> dict[str, str]:
-    environment = {key: value for key, value in os.environ.items() if not key.endswith("_DATABASE_URL")}
-    environment.update(
-        DEBUG="false",
-        SECRET_KEY="benchmark-only-secret-key-not-for-production-use-0123456789",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        # Persistent connections for every configuration, as in production.
-        DB_CONN_MAX_AGE="60",
-        LOG_LEVEL="WARNING",
-        ENV_FILE=str(log_dir / "no-dotenv"),
-        BENCH_LOG_DIR=str(log_dir),
-        DEMO_USER="",
-        DEMO_PASSWORD="",
-        # The create scenario writes as fast as it can: measure routing, not the throttle.
-        WRITE_THROTTLE_RATE="100000000/min",
-    )
-    return environment
-
-
-@contextlib.contextmanager
-def sqlite_engine(work: Path) -> Iterator[dict[str, str]]:
-    folder = work / "sqlite"
-    shutil.rmtree(folder, ignore_errors=True)
-    environment = _base_environment(work)
-    environment["VAR_DIR"] = str(folder)
-    yield environment
-
-
-@contextlib.contextmanager
-def mysql_engine(work: Path) -> Iterator[dict[str, str]]:
-    from topology.suite import free_ports
-    from topology.topology import DEFAULT_PORTS, Topology
-
-    home = Path(tempfile.mkdtemp(prefix="routing-bench-"))
-    topology = Topology(home, dict(zip(DEFAULT_PORTS, free_ports(3), strict=True)))
-    try:
-        topology.up()
-        environment = _base_environment(work)
-        environment.update(topology.urls())
-        environment["VAR_DIR"] = str(work / "mysql")
-        yield environment
-    finally:
-        topology.down()
-        shutil.rmtree(home, ignore_errors=True)
-
-
-def seed(environment: dict[str, str]) -> list[int]:
+def seed(environment: dict[str, str], settle: Callable[[], None]) -> list[int]:
     """Both layouts on the same data: routed (auth on auth_db) and single-database.
 
     The single-database migration goes first: it creates every table in the
     primary's database. (The routed one records the auth apps' migrations
     there as applied without creating their tables, which would stop it.)
+    ``settle`` returns once every replica has applied what was written.
     """
     _manage({**environment, "ROUTING": "off"}, "migrate", "--no-input", "--verbosity=0")
     _manage({**environment, "ROUTING": "on"}, "migrate", "--no-input", "--verbosity=0")
@@ -112,13 +66,14 @@ def seed(environment: dict[str, str]) -> list[int]:
     _manage(environment, "collectstatic", "--no-input", "--verbosity=0")
     _python({**environment, "ROUTING": "on"}, "-m", "bench.seed", "users", "content")
     _python({**environment, "ROUTING": "off"}, "-m", "bench.seed", "users")
-    time.sleep(1)  # let replication settle before the first measured read
+    settle()  # every replica holds the data before the first measured read
     return list(range(1, ARTICLES + 1))
 
 
-def measure(environment: dict[str, str], rounds: int, seconds: float) -> dict[str, dict[str, list[load.Result]]]:
+def measure(running: engines.Running, rounds: int, seconds: float) -> dict[str, dict[str, list[load.Result]]]:
+    environment = running.environment
     servers = [Server(config, _free_port(), {**environment, "ROUTING": config.routing}) for config in CONFIGS]
-    article_ids = seed(environment)
+    article_ids = seed(environment, running.settle)
     for server in servers:
         server.start()
     try:
@@ -146,34 +101,31 @@ def measure(environment: dict[str, str], rounds: int, seconds: float) -> dict[st
             server.stop()
 
 
-def versions() -> dict[str, str]:
-    found = {"Python": platform.python_version(), "SQLite": sqlite3.sqlite_version}
-    for package in ("Django", "djangorestframework", "gunicorn", "django-multidb-router", "mysqlclient"):
+def versions(engine_facts: dict[str, str]) -> dict[str, str]:
+    """Python, the engines' servers and drivers (of the engines that run), the packages and wrk."""
+    found = {"Python": platform.python_version(), **engine_facts}
+    for package in ("Django", "djangorestframework", "gunicorn", "django-multidb-router"):
         with contextlib.suppress(importlib.metadata.PackageNotFoundError):
             found[package] = importlib.metadata.version(package)
-    with contextlib.suppress(Exception):
-        from topology.binaries import find_binaries
-
-        found["MariaDB"] = find_binaries().version.split("Ver ")[1].split("-")[0]
     if shutil.which("wrk"):
         found["wrk"] = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split()[1]
     return found
 
 
-def engines_to_run(quick: bool) -> list[str]:
-    requested = os.environ.get("BENCH_ENGINES", "").strip()
-    if requested:
-        return [engine.strip() for engine in requested.split(",") if engine.strip()]
-    engines = ["sqlite"]
-    if not quick:
-        try:
-            from topology.binaries import find_binaries
+def command(quick: bool, requested_engines: str) -> str:
+    """The run as the report names it: ``BENCH_QUICK=1 BENCH_ENGINES=postgresql make bench``."""
+    words = ["BENCH_QUICK=1"] if quick else []
+    if requested_engines.strip():
+        words.append(f"BENCH_ENGINES={requested_engines.strip()}")
+    return " ".join([*words, "make bench"])
 
-            find_binaries()
-            engines.append("mysql")
-        except Exception as error:
-            print(f"MariaDB benchmark skipped: {error}")
-    return engines
+
+def engines_to_run(quick: bool) -> engines.Selection:
+    """BENCH_ENGINES, or the defaults; prints why a default engine is skipped. Raises SelectionError."""
+    selection = engines.select(os.environ.get("BENCH_ENGINES", ""), quick)
+    for engine, reason in selection.skipped.items():
+        print(f"{engines.label(engine)} benchmark skipped: {reason}")
+    return selection
 
 
 def main() -> int:
@@ -184,7 +136,11 @@ def main() -> int:
     started = time.strftime("%Y-%m-%d %H:%M:%S")
     work = OUTPUT / "run"
     work.mkdir(parents=True, exist_ok=True)
-    engines = engines_to_run(quick)
+    try:
+        selection = engines_to_run(quick)
+    except engines.SelectionError as error:
+        print(error, file=sys.stderr)
+        return 2
     try:
         import multidb  # noqa: F401
     except ImportError:
@@ -193,21 +149,25 @@ def main() -> int:
 
     document = {
         "started": started,
-        "command": "BENCH_QUICK=1 make bench" if quick else "make bench",
+        "command": command(quick, os.environ.get("BENCH_ENGINES", "")),
         "quick": quick,  # a quick run's wall-clock targets are shown, not judged
         "cores": os.cpu_count(),
         "generator": load.generator_name(),
         "connections": load.CONNECTIONS,
         "rounds": rounds,
         "seconds": seconds,
-        "versions": versions(),
+        "versions": versions(selection.facts),
         "engines": {},
     }
-    for engine in engines:
-        print(f"\n{engine}: seeding, starting three servers, then {rounds} interleaved rounds per scenario")
-        context = sqlite_engine(work) if engine == "sqlite" else mysql_engine(work)
-        with context as environment:
-            document["engines"][engine] = report.summarize(measure(environment, rounds, seconds))
+    for engine in selection.engines:
+        print(
+            f"\n{engines.label(engine)} ({engines.DESCRIPTIONS[engine]}): seeding, starting three servers, "
+            f"then {rounds} interleaved rounds per scenario",
+            flush=True,
+        )
+        with engines.start(engine, work) as running:
+            environment = running.environment
+            document["engines"][engine] = report.summarize(measure(running, rounds, seconds))
             if engine == "sqlite":
                 print("\nIn-process: micro-benchmarks and query budget")
                 measured = json.loads(_python({**environment, "ROUTING": "on"}, "-m", "bench.inprocess"))

@@ -7,8 +7,19 @@ import statistics
 from pathlib import Path
 
 from bench import verdicts
+from bench.engines import DESCRIPTIONS, label
 from bench.load import READ_SCENARIOS, SCENARIOS, Result
 from bench.verdicts import TARGETS, Verdict
+
+# The configurations compared with the baseline, in the ratio table's and the chart's order.
+COMPARED = ("routing", "multidb")
+# The ratio table's rows, worded as the README's Performance table words them.
+SCENARIO_LABELS = {
+    "list": "list (20 articles, authors, comment counts)",
+    "detail": "article detail",
+    "create": "create (session-authenticated)",
+    "write-then-read": "write, then read it back",
+}
 
 
 def summarize(rounds: dict[str, dict[str, list[Result]]]) -> dict[str, dict[str, dict]]:
@@ -30,6 +41,25 @@ def summarize(rounds: dict[str, dict[str, list[Result]]]) -> dict[str, dict[str,
     return summary
 
 
+def ratio_table(document: dict) -> list[str]:
+    """Ratios to the baseline, one row per scenario and a routing and a multidb column per engine that ran.
+
+    The README's Performance table has this shape: paste it there.
+    """
+    columns = [(engine, config) for engine in document["engines"] for config in COMPARED]
+    lines = [
+        "| scenario | " + " | ".join(f"{label(engine)} {config}" for engine, config in columns) + " |",
+        "|---|" + "---:|" * len(columns),
+    ]
+    for scenario in SCENARIOS:
+        cells = []
+        for engine, config in columns:
+            ratio = document["engines"][engine].get(scenario.name, {}).get(config, {}).get("ratio")
+            cells.append("-" if ratio is None else f"{ratio:.3f}")
+        lines.append(f"| {SCENARIO_LABELS.get(scenario.name, scenario.name)} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def markdown(document: dict, judged: list[Verdict]) -> str:
     lines = [
         f"# Benchmark: {document['started']}",
@@ -41,10 +71,13 @@ def markdown(document: dict, judged: list[Verdict]) -> str:
         "Versions: " + ", ".join(f"{name} {version}" for name, version in document["versions"].items()) + ".",
         "",
     ]
+    if document["engines"]:
+        lines += ["## Throughput relative to the baseline", "", *ratio_table(document), ""]
     for engine, summary in document["engines"].items():
+        lines += [f"## {label(engine)}", ""]
+        if engine in DESCRIPTIONS:
+            lines += [f"{label(engine)}: {DESCRIPTIONS[engine]}.", ""]
         lines += [
-            f"## {engine}",
-            "",
             "| scenario | configuration | ops/s | p50 ms | p99 ms | ratio to baseline | errors |",
             "|---|---|---:|---:|---:|---:|---:|",
         ]
@@ -108,12 +141,14 @@ def chart(document: dict, path: Path) -> Path | None:
     except ImportError:
         return None
     engines = list(document["engines"])
+    if not engines:
+        return None
     figure, axes = plt.subplots(1, len(engines), figsize=(6 * len(engines), 4), squeeze=False)
     names = [scenario.name for scenario in SCENARIOS]
     for axis, engine in zip(axes[0], engines, strict=True):
         summary = document["engines"][engine]
         width = 0.38
-        for offset, config in ((-width / 2, "routing"), (width / 2, "multidb")):
+        for offset, config in zip((-width / 2, width / 2), COMPARED, strict=True):
             values = [summary.get(name, {}).get(config, {}).get("ratio") or 0 for name in names]
             bars = axis.bar([i + offset for i in range(len(names))], values, width, label=config)
             axis.bar_label(bars, fmt="%.2f", fontsize=8)
@@ -121,7 +156,7 @@ def chart(document: dict, path: Path) -> Path | None:
         axis.axhline(TARGETS["read_ratio"], color="red", linewidth=0.8, linestyle="--", label="0.97 target")
         axis.set_xticks(range(len(names)), names)
         axis.set_ylabel("throughput / baseline")
-        axis.set_title(engine)
+        axis.set_title(label(engine))
         axis.legend(loc="lower right", fontsize=8)
     figure.suptitle("Throughput relative to plain Django (baseline = 1.0)")
     figure.tight_layout()

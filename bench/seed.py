@@ -32,6 +32,20 @@ def seed_users() -> None:
     accounts = [users(pk=1, username=BENCH_USER, password=password)]
     accounts += [users(pk=n + 2, username=f"author{n}", password=password) for n in range(AUTHORS - 1)]
     users.objects.bulk_create(accounts)
+    _advance_sequences(users)
+
+
+def _advance_sequences(model) -> None:
+    """Past the ids given explicitly: PostgreSQL's sequences do not move for them (SQLite and MariaDB do)."""
+    from django.core.management.color import no_style
+    from django.db import connections, router
+
+    connection = connections[router.db_for_write(model)]
+    statements = connection.ops.sequence_reset_sql(no_style(), [model])
+    if statements:
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
 
 
 def seed_content() -> None:

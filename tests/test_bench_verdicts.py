@@ -1,14 +1,19 @@
 """The benchmark's verdicts: a quick run never calls a timing MISSED, a full run's miss fails it.
 
 Pure unit tests: synthetic measurement documents shaped like the ones
-``python -m bench`` builds, judged by the same functions it uses.
+``python -m bench`` builds, judged and reported by the same functions it uses;
+and which engines a run chooses, with the machine's servers stood in for.
 """
 
 from __future__ import annotations
 
 import json
 
-from bench.__main__ import finish
+import pytest
+
+from bench.__main__ import command, finish
+from bench.engines import DESCRIPTIONS, ENGINES, SelectionError, Unavailable, label, select
+from bench.report import chart, ratio_table, write
 from bench.verdicts import NOT_MEASURED, TOO_SHORT, Status, Verdict, exit_status, judge, summary
 
 GOOD = {"list_ratio": 1.002, "detail_ratio": 0.981, "decision_us": 1.4, "middleware_us": 15.3}
@@ -213,3 +218,167 @@ def test_bench_passes_a_quick_run_whose_timings_are_too_short_to_judge(tmp_path,
     assert printed.rstrip().endswith(
         "not judged (timing targets in a quick run: too short to judge; run `make bench`)."
     )
+
+
+# Engines: one column pair, one section, one chart panel and one verdict per engine that ran -----------------
+
+
+def three_engines() -> dict:
+    measured = document(quick=False, **GOOD)
+    sqlite = measured["engines"]["sqlite"]
+    mysql = {scenario: {**rows, "routing": _row(0.974)} for scenario, rows in sqlite.items()}
+    postgresql = {
+        scenario: {**rows, "routing": _row(0.981), "multidb": _row(0.962)} for scenario, rows in sqlite.items()
+    }
+    measured["engines"] = {"sqlite": sqlite, "mysql": mysql, "postgresql": postgresql}
+    return measured
+
+
+def test_the_ratio_table_has_a_routing_and_a_multidb_column_for_each_engine_that_ran():
+    lines = ratio_table(three_engines())
+
+    assert lines[0] == (
+        "| scenario | SQLite routing | SQLite multidb | MariaDB routing | MariaDB multidb "
+        "| PostgreSQL routing | PostgreSQL multidb |"
+    )
+    assert lines[1] == "|---|---:|---:|---:|---:|---:|---:|"
+    assert lines[2] == "| list (20 articles, authors, comment counts) | 1.002 | 0.990 | 0.974 | 0.990 | 0.981 | 0.962 |"
+    assert lines[3] == "| article detail | 0.981 | 0.990 | 0.974 | 0.990 | 0.981 | 0.962 |"
+    assert [line.split(" | ")[0] for line in lines[4:]] == [
+        "| create (session-authenticated)",
+        "| write, then read it back",
+    ]
+
+
+def test_the_ratio_table_names_only_the_engines_that_ran():
+    measured = three_engines()
+    measured["engines"] = {"postgresql": measured["engines"]["postgresql"]}
+
+    lines = ratio_table(measured)
+
+    assert lines[0] == "| scenario | PostgreSQL routing | PostgreSQL multidb |"
+    assert lines[2] == "| list (20 articles, authors, comment counts) | 0.981 | 0.962 |"
+
+
+def test_a_scenario_an_engine_did_not_measure_shows_a_dash():
+    measured = three_engines()
+    del measured["engines"]["mysql"]["create"]
+
+    create = next(line for line in ratio_table(measured) if line.startswith("| create"))
+
+    assert create == "| create (session-authenticated) | 0.500 | 1.000 | - | - | 0.981 | 0.962 |"
+
+
+def test_the_report_has_a_section_per_engine_labelled_by_name(tmp_path):
+    measured = three_engines()
+    markdown_path, _, _ = write(measured, judge(measured), tmp_path)
+    text = markdown_path.read_text()
+
+    assert "## Throughput relative to the baseline" in text
+    headings = [line for line in text.splitlines() if line.startswith("## ")]
+    assert headings[:4] == ["## Throughput relative to the baseline", "## SQLite", "## MariaDB", "## PostgreSQL"]
+    assert "PostgreSQL: a private primary and two streaming hot standbys on this machine." in text
+    assert "| list | routing | 490 | 14.00 | 30.00 | 0.981 | 0 |" in text
+
+
+def test_every_engine_that_ran_is_judged_on_its_read_scenarios():
+    measured = three_engines()
+    measured["engines"]["postgresql"]["detail"]["routing"] = _row(0.958)
+
+    verdicts = judge(measured)
+
+    assert [verdict.target for verdict in verdicts if "routed/baseline" in verdict.target] == [
+        "sqlite detail: routed/baseline",
+        "sqlite list: routed/baseline",
+        "mysql detail: routed/baseline",
+        "mysql list: routed/baseline",
+        "postgresql detail: routed/baseline",
+        "postgresql list: routed/baseline",
+    ]
+    assert verdict_for(verdicts, "postgresql detail: routed/baseline").line() == (
+        "MISSED: postgresql detail: routed/baseline 0.958, 0.012 under the 0.97 target"
+    )
+    assert verdict_for(verdicts, "postgresql list: routed/baseline").status is Status.MET
+    assert exit_status(verdicts) == 1
+
+
+def test_a_quick_postgresql_run_does_not_judge_its_ratios():
+    measured = three_engines()
+    measured["quick"] = True
+    measured["engines"] = {"postgresql": measured["engines"]["postgresql"]}
+    del measured["micro_us"], measured["query_budget"]  # measured on SQLite only
+
+    verdicts = judge(measured)
+
+    assert {verdict.status for verdict in verdicts} == {Status.NOT_JUDGED}
+    assert verdict_for(verdicts, "postgresql list: routed/baseline").detail == TOO_SHORT
+    assert verdict_for(verdicts, "queries per request by page size").detail == NOT_MEASURED
+    assert exit_status(verdicts) == 0
+
+
+def test_the_chart_has_a_panel_per_engine(tmp_path):
+    pytest.importorskip("matplotlib")
+    measured = three_engines()
+
+    path = chart(measured, tmp_path / "chart.png")
+
+    assert path is not None
+    assert path.stat().st_size > 0
+
+
+# Which engines run ----------------------------------------------------------------------------------------------
+
+FACTS = {"sqlite": {"SQLite": "3.40.1"}, "mysql": {"MariaDB": "10.11.19", "mysqlclient": "2.3.1"}}
+
+
+def probe(engine: str) -> dict[str, str]:
+    """SQLite and MariaDB are installed here; PostgreSQL is not."""
+    if engine == "postgresql":
+        raise Unavailable("No PostgreSQL server programs (initdb, pg_ctl, postgres) in PATH.")
+    return FACTS[engine]
+
+
+def test_a_full_run_takes_every_installed_engine_and_says_why_it_skips_the_others():
+    selection = select("", quick=False, probe=probe)
+
+    assert selection.engines == ["sqlite", "mysql"]
+    assert selection.facts == {"SQLite": "3.40.1", "MariaDB": "10.11.19", "mysqlclient": "2.3.1"}
+    assert selection.skipped == {"postgresql": "No PostgreSQL server programs (initdb, pg_ctl, postgres) in PATH."}
+
+
+def test_a_quick_run_takes_sqlite_alone_without_looking_for_servers():
+    looked_for = []
+
+    selection = select("", quick=True, probe=lambda engine: looked_for.append(engine) or FACTS[engine])
+
+    assert selection.engines == ["sqlite"]
+    assert looked_for == ["sqlite"]
+
+
+def test_bench_engines_chooses_in_its_order_once_each():
+    every = {**FACTS, "postgresql": {"PostgreSQL": "15.20", "psycopg": "3.3.9"}}
+
+    selection = select(" PostgreSQL, sqlite,postgresql ", quick=True, probe=every.__getitem__)
+
+    assert selection.engines == ["postgresql", "sqlite"]
+    assert selection.facts == {"PostgreSQL": "15.20", "psycopg": "3.3.9", "SQLite": "3.40.1"}
+
+
+def test_bench_engines_naming_an_engine_that_cannot_run_is_an_error_not_a_skip():
+    with pytest.raises(SelectionError, match="BENCH_ENGINES names postgresql, which cannot run here: No PostgreSQL"):
+        select("sqlite,postgresql", quick=False, probe=probe)
+
+
+def test_bench_engines_naming_an_unknown_engine_is_an_error():
+    with pytest.raises(SelectionError, match=r"'postgres'; choose from sqlite, mysql, postgresql"):
+        select("postgres", quick=False, probe=probe)
+
+
+def test_every_engine_has_a_label_and_a_description():
+    assert [label(engine) for engine in ENGINES] == ["SQLite", "MariaDB", "PostgreSQL"]
+    assert set(DESCRIPTIONS) == set(ENGINES)
+
+
+def test_the_report_names_the_engines_chosen_in_its_command():
+    assert command(quick=True, requested_engines="postgresql") == "BENCH_QUICK=1 BENCH_ENGINES=postgresql make bench"
+    assert command(quick=False, requested_engines=" ") == "make bench"
