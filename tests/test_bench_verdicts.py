@@ -13,7 +13,7 @@ import pytest
 
 from bench.__main__ import command, finish
 from bench.engines import DESCRIPTIONS, ENGINES, SelectionError, Unavailable, label, select
-from bench.report import chart, ratio_table, write
+from bench.report import ratio_table, write
 from bench.verdicts import NOT_MEASURED, TOO_SHORT, Status, Verdict, exit_status, judge, summary
 
 GOOD = {"list_ratio": 1.002, "detail_ratio": 0.981, "decision_us": 1.4, "middleware_us": 15.3}
@@ -220,7 +220,7 @@ def test_bench_passes_a_quick_run_whose_timings_are_too_short_to_judge(tmp_path,
     )
 
 
-# Engines: one column pair, one section, one chart panel and one verdict per engine that ran -----------------
+# Engines: one column pair, one section and one verdict per engine that ran -----------------
 
 
 def three_engines() -> dict:
@@ -314,16 +314,6 @@ def test_a_quick_postgresql_run_does_not_judge_its_ratios():
     assert verdict_for(verdicts, "postgresql list: routed/baseline").detail == TOO_SHORT
     assert verdict_for(verdicts, "queries per request by page size").detail == NOT_MEASURED
     assert exit_status(verdicts) == 0
-
-
-def test_the_chart_has_a_panel_per_engine(tmp_path):
-    pytest.importorskip("matplotlib")
-    measured = three_engines()
-
-    path = chart(measured, tmp_path / "chart.png")
-
-    assert path is not None
-    assert path.stat().st_size > 0
 
 
 # Which engines run ----------------------------------------------------------------------------------------------
