@@ -311,6 +311,31 @@ class Engine(ABC):
         report.reachable = True
         return True
 
+    def open_or_create(self, handler, report: AliasReport, target: Target, create_missing: bool) -> bool:
+        """``open``, creating a missing database first where asked (``dbdoctor --create-missing``).
+
+        Only on the aliases that take migrations: a replica receives its
+        database by replication, never by the doctor.
+        """
+        from routing.aliases import migration_aliases
+
+        if self.open(handler, report, target):
+            return True
+        creatable = self.features.can_create_database and report.alias in migration_aliases()
+        if report.database_present is False and create_missing and creatable:
+            self.create_database(handler, report)
+            if report.database_present:
+                report.findings.clear()
+                return self.open(handler, report, target)
+        return False
+
+    def create_database(self, handler, report: AliasReport) -> None:
+        """Create ``report``'s missing database (in the engine's full-Unicode encoding), noting what happened.
+
+        Engines whose features say ``can_create_database`` implement it.
+        """
+        raise NotImplementedError
+
     def explanation_extras(self, error: ConnectError) -> dict[str, str]:
         """More fields for this engine's explanations, read from the error."""
         return {}

@@ -6,7 +6,6 @@ import math
 
 from django.db import DatabaseError
 
-from routing.aliases import migration_aliases
 from routing.diagnosis import AliasReport, Target
 from routing.engines.base import UNREAD, Engine, Features, Positions, ReplicaStatus
 from routing.engines.mysql import doctor
@@ -106,15 +105,12 @@ class MySQL(Engine):
             socket=options.get("unix_socket") or "",
         )
 
+    def create_database(self, handler, report: AliasReport) -> None:
+        doctor.create_database(handler, report)
+
     def diagnose(self, handler, report: AliasReport, target: Target, create_missing: bool):
-        if not self.open(handler, report, target):
-            if report.database_present is False and create_missing and report.alias in migration_aliases():
-                doctor.create_database(handler, report)
-                if report.database_present:
-                    report.findings.clear()
-                    self.open(handler, report, target)
-            if not report.reachable or report.database_present is False:
-                return UNREAD
+        if not self.open_or_create(handler, report, target, create_missing):
+            return UNREAD
         with handler[report.alias].cursor() as cursor:
             doctor.read_server(cursor, report)
             account = doctor.current_account(cursor)

@@ -13,7 +13,6 @@ import math
 
 from django.db import DatabaseError
 
-from routing.aliases import migration_aliases
 from routing.diagnosis import AliasReport, Target
 from routing.engines.base import UNREAD, ConnectError, Engine, Features, Positions, ReplicaStatus
 from routing.engines.postgresql import doctor
@@ -151,15 +150,12 @@ class PostgreSQL(Engine):
             url_variable=url_variable,
         )
 
+    def create_database(self, handler, report: AliasReport) -> None:
+        doctor.create_database(handler, report)
+
     def diagnose(self, handler, report: AliasReport, target: Target, create_missing: bool):
-        if not self.open(handler, report, target):
-            if report.database_present is False and create_missing and report.alias in migration_aliases():
-                doctor.create_database(handler, report)
-                if report.database_present:
-                    report.findings.clear()
-                    self.open(handler, report, target)
-            if not report.reachable or report.database_present is False:
-                return UNREAD
+        if not self.open_or_create(handler, report, target, create_missing):
+            return UNREAD
         with handler[report.alias].cursor() as cursor:
             doctor.read_server(cursor, report)
             doctor.read_database(cursor, report)
