@@ -209,8 +209,6 @@ class Features:
     # A replica refuses every write by itself, whoever the user is (a PostgreSQL standby),
     # so no privilege check is needed.
     replicas_refuse_all_writes: bool = False
-    # The server can create a missing database for `dbdoctor --create-missing`.
-    can_create_database: bool = False
 
 
 class Engine(ABC):
@@ -321,8 +319,7 @@ class Engine(ABC):
 
         if self.open(handler, report, target):
             return True
-        creatable = self.features.can_create_database and report.alias in migration_aliases()
-        if report.database_present is False and create_missing and creatable:
+        if report.database_present is False and create_missing and report.alias in migration_aliases():
             self.create_database(handler, report)
             if report.database_present:
                 report.findings.clear()
@@ -330,11 +327,8 @@ class Engine(ABC):
         return False
 
     def create_database(self, handler, report: AliasReport) -> None:
-        """Create ``report``'s missing database (in the engine's full-Unicode encoding), noting what happened.
-
-        Engines whose features say ``can_create_database`` implement it.
-        """
-        raise NotImplementedError
+        """Create ``report``'s missing database (in the engine's full-Unicode encoding), noting what happened."""
+        report.notes.append(f"the doctor does not create {self.display_name} databases: create it yourself")
 
     def explanation_extras(self, error: ConnectError) -> dict[str, str]:
         """More fields for this engine's explanations, read from the error."""

@@ -7,7 +7,7 @@ import math
 from django.db import DatabaseError
 
 from routing.diagnosis import AliasReport, Target
-from routing.engines.base import UNREAD, Engine, Features, Positions, ReplicaStatus
+from routing.engines.base import UNREAD, Engine, Positions, ReplicaStatus
 from routing.engines.mysql import doctor
 from routing.engines.mysql.errors import EXPLANATIONS
 from routing.engines.mysql.positions import MARIADB, MYSQL
@@ -25,7 +25,6 @@ def _is_mariadb(cursor) -> bool:
 class MySQL(Engine):
     vendor = "mysql"
     display_name = "MySQL/MariaDB"
-    features = Features(can_create_database=True)
     explanations = EXPLANATIONS
     replica_advice = {
         "replication-stopped": (

@@ -49,7 +49,7 @@ class PostgreSQL(Engine):
     vendor = "postgresql"
     display_name = "PostgreSQL"
     # A standby refuses every write itself (SQLSTATE 25006), superusers' too.
-    features = Features(replicas_refuse_all_writes=True, can_create_database=True)
+    features = Features(replicas_refuse_all_writes=True)
     explanations = EXPLANATIONS
     replica_advice = {
         "replication-stopped": (
