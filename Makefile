@@ -12,7 +12,7 @@ MIXED_ENV := var/mixed.env
 
 .PHONY: help run serve test test-sqlite test-live test-browser test-mysql test-postgres test-mixed lint format \
 	schema migrate demo-user clean \
-	db-up db-down db-status run-mysql bench \
+	db-up db-down db-status run-mysql oracle-mysql test-oracle-mysql bench \
 	pg-up pg-down pg-status pg-failover run-postgres run-mixed
 
 help:
@@ -24,9 +24,11 @@ help:
 	@echo "make clean   remove .venv and var/ (all local data)"
 	@echo
 	@echo "make db-up      start a local MariaDB primary and two replicas (ports 3307-3309)"
+	@echo "                (MYSQLD=/path/to/mysqld: that server binary, MariaDB or Oracle MySQL)"
 	@echo "make run-mysql  db-up, then serve the API on them"
-	@echo "make db-status  replication threads, lag and GTID of each server"
+	@echo "make db-status  server, replication threads, lag and GTID of each server"
 	@echo "make db-down    stop the servers, keep the data"
+	@echo "make oracle-mysql  Oracle MySQL 9.7 from Debian's archive under var/oracle-mysql (prints MYSQLD=...)"
 	@echo
 	@echo "make pg-up         start a local PostgreSQL primary and two hot standbys (ports 5433-5435)"
 	@echo "make run-postgres  pg-up, then serve the API on them"
@@ -46,7 +48,7 @@ $(BIN)/.installed: requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	@touch $@
 
-$(BIN)/.dev-installed: $(BIN)/.installed requirements-dev.txt
+$(BIN)/.dev-installed: $(BIN)/.installed requirements-dev.txt requirements-pymysql.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
@@ -93,6 +95,9 @@ serve: demo-user
 		exec $(BIN)/gunicorn project.wsgi --bind 127.0.0.1:$(PORT) \
 			--worker-class gthread --workers 2 --threads 8 --access-logfile - --no-control-socket
 
+# MYSQLD=/path/to/mysqld chooses the server binary (MariaDB's or Oracle
+# MySQL's); without it, the one the topology was made with, else the first of
+# mariadbd and mysqld found.
 db-up: $(BIN)/.installed
 	$(BIN)/python -m topology up
 
@@ -104,6 +109,11 @@ db-down: $(BIN)/.installed
 
 run-mysql: db-up $(BIN)/.mysql-driver
 	ENV_FILE=$(DB_ENV) $(MAKE) --no-print-directory run
+
+# Oracle MySQL 9.7 from Debian's unstable archive, in a Debian root under
+# var/oracle-mysql/ made with debootstrap (about a minute; reused after).
+oracle-mysql: $(BIN)/.installed
+	$(BIN)/python -m topology.oracle_mysql
 
 # PostgreSQL: topology.pg reads REPLICA_DELAY and PG_PRIMARY_PORT/PG_REPLICA1_PORT/
 # PG_REPLICA2_PORT from the environment, and names the install command when the
@@ -152,7 +162,7 @@ schema: $(BIN)/.dev-installed
 # (gunicorn and uvicorn), fuzzed and hammered; then the suite again on a private
 # MariaDB topology and on a private PostgreSQL one (own ports, own temporary
 # folders) when their server programs exist.
-test: lint test-sqlite test-live test-mysql test-postgres test-mixed
+test: lint test-sqlite test-live test-mysql test-oracle-mysql test-postgres test-mixed
 
 test-sqlite: $(BIN)/.dev-installed
 	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
@@ -166,7 +176,12 @@ test-browser: $(BIN)/.dev-installed
 	$(BIN)/pytest -m browser tests/browser
 
 test-mysql: $(BIN)/.dev-installed $(BIN)/.mysql-driver
-	$(BIN)/python -m topology.suite
+	$(BIN)/python -m topology.suite --server mariadb
+
+# The MySQL suite again, on Oracle MySQL: MYSQLD if it is Oracle MySQL, else
+# `make oracle-mysql`'s server; skipped with the reason without one, unless CI=true.
+test-oracle-mysql: $(BIN)/.dev-installed $(BIN)/.mysql-driver
+	$(BIN)/python -m topology.suite --server oracle-mysql
 
 # The suite a third time, on a private PostgreSQL primary and two hot standbys
 # (own ports, own temporary folder), plus tests/postgresql/; skipped with the

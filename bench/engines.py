@@ -204,11 +204,10 @@ def mysql_engine(work: Path) -> Iterator[Running]:
 
 
 def _mysql_caught_up(topology, timeout: float = CATCH_UP_TIMEOUT_SECONDS) -> None:
-    """Every replica has applied the primary's GTID position (MASTER_GTID_WAIT)."""
-    position = topology.admin_sql(topology.primary.name, "SELECT @@gtid_binlog_pos").strip()
+    """Every replica has applied the primary's GTID position."""
+    position = topology.primary_position()
     for replica in topology.replicas:
-        waited = topology.admin_sql(replica.name, f"SELECT MASTER_GTID_WAIT('{position}', {timeout:g})").strip()
-        if waited != "0":
+        if not topology.wait_for_position(replica.name, position, timeout):
             raise RuntimeError(
                 f"{replica.name} did not reach the primary's GTID position {position} within {timeout:g} s; "
                 f"the benchmark would read stale data there. See {replica.log_file}"

@@ -51,7 +51,35 @@ def _pymysql(problems: list[str]) -> DriverChoice | str:
     except ImportError as error:
         return f"PyMySQL: {error}"
     pymysql.install_as_MySQLdb()
+    if not getattr(pymysql.connect, "reports_login_failures", False):
+        pymysql.connect = _login_failures_as_database_errors(pymysql.connect, pymysql.err.OperationalError)
     return DriverChoice("PyMySQL", pymysql.VERSION_STRING, tuple(problems))
+
+
+# The client error number libmysqlclient uses for a login plugin it cannot run.
+_AUTH_PLUGIN_CANNOT_LOAD = 2059
+
+
+def _login_failures_as_database_errors(connect, operational_error):
+    """PyMySQL's ``connect``, raising OperationalError where a login cannot be done.
+
+    Without the cryptography package, PyMySQL raises RuntimeError for a full
+    caching_sha2_password login without TLS (MySQL 8+'s default plugin, on the
+    first login after a server restart). Django treats only the driver's
+    database errors as database errors, so that would be a 500 with a
+    traceback; as OperationalError it is a 503 that the doctor explains.
+    """
+
+    def connect_reporting_login_failures(*args, **kwargs):
+        try:
+            return connect(*args, **kwargs)
+        except RuntimeError as error:
+            if "cryptography" not in str(error):
+                raise
+            raise operational_error(_AUTH_PLUGIN_CANNOT_LOAD, str(error)) from error
+
+    connect_reporting_login_failures.reports_login_failures = True
+    return connect_reporting_login_failures
 
 
 def select_driver(preference: str = "auto") -> DriverChoice:

@@ -111,15 +111,29 @@ def query_one(alias: str, sql: str, params: tuple = ()):
     return None
 
 
+def on_mariadb() -> bool:
+    """Whether the MySQL-protocol servers are MariaDB (else Oracle MySQL); False off MySQL."""
+    return ON_MYSQL and connections["primary"].mysql_is_mariadb
+
+
+def server_kind() -> str:
+    """``MariaDB``, ``MySQL``, ``PostgreSQL`` or ``SQLite``: for expectations that differ by server."""
+    if ON_MYSQL:
+        return "MariaDB" if on_mariadb() else "MySQL"
+    return "PostgreSQL" if ON_POSTGRESQL else "SQLite"
+
+
 def primary_position() -> str:
-    """The primary's position: a GTID set (MySQL) or a WAL position (PostgreSQL)."""
+    """The primary's position: a GTID position (MariaDB) or set (MySQL), or a WAL position (PostgreSQL)."""
     if ON_POSTGRESQL:
         # The flush position: everything a COMMIT has returned for is flushed,
         # and it is what the WAL senders stream. The insert position
         # (pg_current_wal_insert_lsn) can sit past a page header that no
         # standby reports until more WAL arrives, so waiting for it could hang.
         return query_one("primary", "SELECT pg_current_wal_flush_lsn()::text")[0]
-    return query_one("primary", "SELECT @@gtid_binlog_pos")[0]
+    if on_mariadb():
+        return query_one("primary", "SELECT @@gtid_binlog_pos")[0]
+    return query_one("primary", "SELECT @@GLOBAL.gtid_executed")[0].replace("\n", "")
 
 
 def _wait_for_standby(replica: str, position: str, timeout: float) -> None:
@@ -150,7 +164,8 @@ def wait_for_replicas(replicas: tuple[str, ...] = REPLICAS, timeout: float = WAI
         if ON_POSTGRESQL:
             _wait_for_standby(replica, position, timeout)
             continue
-        (result,) = query_one(replica, "SELECT MASTER_GTID_WAIT(%s, %s)", (position, timeout))
+        wait = "MASTER_GTID_WAIT" if on_mariadb() else "WAIT_FOR_EXECUTED_GTID_SET"
+        (result,) = query_one(replica, f"SELECT {wait}(%s, %s)", (position, timeout))
         if result != 0:
             raise AssertionError(f"{replica} did not reach GTID {position} within {timeout} s")
 
@@ -165,7 +180,7 @@ def free_port() -> int:
 def topology():
     """The test topology: run SQL as the administrator, change a replica's delay, stop servers.
 
-    The MariaDB ``Topology`` on MySQL, the PostgreSQL ``Cluster`` on PostgreSQL,
+    The MySQL ``Topology`` (MariaDB or Oracle MySQL), the PostgreSQL ``Cluster`` on PostgreSQL,
     as the suite runner left it in ``TOPOLOGY_HOME``.
     """
     home = Path(os.environ["TOPOLOGY_HOME"])

@@ -13,7 +13,8 @@ from django.core.management import call_command
 from routing.diagnosis import Target, account_in
 from routing.engines.base import ConnectError, explain
 from routing.engines.mysql.doctor import global_bypass_privileges
-from routing.engines.mysql.errors import EXPLANATIONS
+from routing.engines.mysql.errors import EXPLANATIONS, server_advice
+from routing.engines.mysql.greeting import UNKNOWN
 from tests.conftest import ALL_DATABASES
 
 pytestmark = pytest.mark.django_db(databases=ALL_DATABASES)
@@ -70,4 +71,5 @@ def test_privileges_that_bypass_read_only(grant, found):
 def test_a_grant_names_the_account_the_server_matched(message, account):
     target = Target("primary", "127.0.0.1", "3306", "app", "x", "PRIMARY_DATABASE_URL")
     assert account_in(message, target) == account
-    assert explain(EXPLANATIONS, ConnectError("1044", message), target).fix.endswith(f"TO {account};")
+    finding = explain(EXPLANATIONS, ConnectError("1044", message), target, **server_advice(UNKNOWN))
+    assert finding.fix.endswith(f"TO {account};")

@@ -11,9 +11,9 @@ pytestmark = routed_db
 @pytest.fixture
 def many_articles():
     authors = [make_user(f"author{n}") for n in range(5)]
-    articles = Article.objects.bulk_create(
-        Article(title=f"Article {n}", author=authors[n % len(authors)]) for n in range(120)
-    )
+    Article.objects.bulk_create(Article(title=f"Article {n}", author=authors[n % len(authors)]) for n in range(120))
+    # Read back: Oracle MySQL has no RETURNING, so bulk_create leaves the primary keys unset there.
+    articles = list(Article.objects.using("primary").order_by("pk"))
     Comment.objects.bulk_create(
         Comment(article=article, body="c", author=authors[0]) for article in articles[:30] for _ in range(2)
     )

@@ -1,4 +1,7 @@
-"""``python -m topology up|down|status|env``: the local MariaDB topology from the command line.
+"""``python -m topology up|down|status|env``: the local MySQL topology from the command line.
+
+The server is MariaDB or Oracle MySQL: ``MYSQLD`` names its binary, else the
+first found (see topology.binaries); the topology remembers it.
 
 A topology keeps the ports it was created with (saved in ``topology.json``).
 ``up`` moves a server to the port its DB_*_PORT variable names only while that
@@ -103,6 +106,7 @@ def up(home: Path) -> None:
     topology, moves = topology_for_up(home, os.environ)
     for move in moves:
         print(f"db-up: moving {move.server} from port {move.saved} to {move.requested}")
+    print(f"Server: {topology.binaries.server_name} ({topology.binaries.server})")
     for line in topology.up(replica_delay=delay_from_environment()):
         print(f"db-up: {line}")
     print(format_status(topology.status()))
@@ -118,6 +122,7 @@ def on_saved_ports(command: str, home: Path) -> None:
         print("\n".join(topology.down()) or "Nothing was running.")
         print(f"Data kept in {topology.home}; `{topology_command('up', home)}` starts it again.")
     elif command == "status":
+        print(f"Server: {topology.binaries.server_name} ({topology.binaries.server})")
         print(format_status(topology.status()))
     else:
         print(topology.env_file)

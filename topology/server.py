@@ -1,4 +1,4 @@
-"""One mariadbd process owned by the project: its files, start, stop and SQL."""
+"""One MySQL server process (mariadbd or mysqld) owned by the project: its files, start, stop and SQL."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from topology.binaries import Binaries
+from topology.flavors import ReplicationState
 
 READY_TIMEOUT_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 60
@@ -87,17 +88,15 @@ class Server:
     def initialize(self, binaries: Binaries) -> None:
         self.tmpdir.mkdir(parents=True, exist_ok=True)
         command = [
-            binaries.install_db,
-            "--no-defaults",
-            f"--datadir={self.datadir}",
-            f"--tmpdir={self.tmpdir}",
-            "--auth-root-authentication-method=normal",
-            "--skip-test-db",
+            *binaries.flavor.initialize_command(binaries, self.datadir, self.tmpdir, self.log_file),
             *self._user_option(),
         ]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
-            raise TopologyError(f"{self.name}: mariadb-install-db failed:\n{result.stdout}{result.stderr}")
+            raise TopologyError(
+                f"{self.name}: initializing {self.datadir} with {Path(command[0]).name} failed:\n"
+                f"{result.stdout}{result.stderr}{self.log_tail()}"
+            )
         self.write_client_config(password=None)
 
     def pid(self) -> int | None:
@@ -124,6 +123,7 @@ class Server:
                 f"port, e.g. DB_{self.name.upper()}_PORT={self.port + 10} make db-up"
             )
         self.tmpdir.mkdir(parents=True, exist_ok=True)
+        self._remove_stale_socket_lock()
         # The port may have moved since client.cnf was written.
         self.write_client_config(self.client_password())
         command = [
@@ -137,16 +137,13 @@ class Server:
             f"--pid-file={self.pid_file}",
             f"--log-error={self.log_file}",
             f"--server-id={self.server_id}",
-            "--log-bin=mariadb-bin",
-            "--binlog-format=ROW",
-            "--log-slave-updates",
-            "--gtid-strict-mode=1",
+            f"--log-bin={binaries.flavor.log_bin}",
             "--skip-name-resolve",
             "--character-set-server=utf8mb4",
             "--collation-server=utf8mb4_unicode_ci",
             "--innodb-buffer-pool-size=64M",
             "--max-connections=500",
-            *(["--read-only"] if self.read_only else []),
+            *binaries.flavor.server_options(self.read_only),
             *self._user_option(),
         ]
         with open(self.home / "stdout.log", "ab") as output:
@@ -175,6 +172,7 @@ class Server:
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            self._reap()
             if self.pid() is None:
                 return True
             time.sleep(0.05)
@@ -186,7 +184,30 @@ class Server:
         if pid is not None:
             os.kill(pid, signal.SIGKILL)
             while self.pid() is not None:
+                self._reap()
                 time.sleep(0.02)
+
+    def _reap(self) -> None:
+        """Collect the exit of a server this process started, so no zombie keeps its pid alive.
+
+        MySQL refuses to start while the pid in its socket's lock file exists,
+        and a zombie does.
+        """
+        process = getattr(self, "_process", None)
+        if process is not None:
+            process.poll()
+
+    def _remove_stale_socket_lock(self) -> None:
+        # MySQL leaves <socket>.lock behind when it is killed; the pid in it may
+        # belong to another process by now, which would keep the server from starting.
+        lock = Path(f"{self.socket_path}.lock")
+        try:
+            pid = int(lock.read_text().strip() or 0)
+        except (FileNotFoundError, ValueError):
+            return
+        cmdline = Path(f"/proc/{pid}/cmdline")
+        if not pid or not cmdline.exists() or str(self.datadir) not in cmdline.read_text(errors="replace"):
+            lock.unlink(missing_ok=True)
 
     def log_tail(self, lines: int = 20) -> str:
         try:
@@ -232,15 +253,15 @@ class Server:
         """The port the running server listens on, as it reports it (over its socket)."""
         return int(self.variables(binaries, "port")["port"])
 
-    def replica_status(self, binaries: Binaries) -> dict[str, str]:
-        """SHOW SLAVE STATUS as a dict; empty when the server replicates from nowhere."""
-        status = {}
-        for line in self.sql(binaries, "SHOW SLAVE STATUS", vertical=True).splitlines():
+    def replica_status(self, binaries: Binaries) -> ReplicationState:
+        """SHOW REPLICA STATUS; an empty state when the server replicates from nowhere."""
+        columns = {}
+        for line in self.sql(binaries, binaries.flavor.status_query, vertical=True).splitlines():
             key, separator, value = line.partition(":")
             if separator and not key.startswith("*"):
-                status[key.strip()] = value.strip()
-        return status
+                columns[key.strip()] = value.strip()
+        return ReplicationState.from_columns(columns)
 
     def _user_option(self) -> list[str]:
-        # mariadbd refuses to run as root unless told to.
+        # Both servers refuse to run as root unless told to.
         return ["--user=root"] if os.geteuid() == 0 else []

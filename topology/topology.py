@@ -1,4 +1,4 @@
-"""A primary and two replicas of MariaDB, owned by the project.
+"""A primary and two replicas of MariaDB or Oracle MySQL, owned by the project.
 
 Everything lives under one folder (``var/mysql/`` for ``make db-up``; a
 temporary folder for the test suite): each server's data, socket, log and
@@ -9,13 +9,16 @@ client option file, ``topology.json`` (ports and generated passwords) and
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from topology.binaries import Binaries, find_binaries
+from topology.binaries import Binaries, MissingServer, binaries_for, find_binaries
+from topology.flavors import Flavor, ReplicationState
 from topology.server import Server, TopologyError
 
 DATA_DATABASE = "articles"
@@ -42,6 +45,50 @@ def saved_ports(home: Path) -> dict[str, int] | None:
     if ports is None:
         return None
     return {name: int(ports[name]) for name in DEFAULT_PORTS}
+
+
+def saved_server(home: Path) -> str | None:
+    """The server binary recorded in ``home/topology.json``; None for a new topology (or an older one)."""
+    state_file = home / "topology.json"
+    if not state_file.exists():
+        return None
+    return json.loads(state_file.read_text()).get("server")
+
+
+def binaries_for_topology(home: Path, environ: Mapping[str, str] | None = None) -> Binaries:
+    """MYSQLD's server when set, else the one the topology was made with, else the first found.
+
+    A topology remembers its server, so that `make db-status` or `make db-down`
+    after `MYSQLD=... make db-up` talk to it with the right client and SQL.
+    """
+    environ = os.environ if environ is None else environ
+    saved = saved_server(home)
+    if environ.get("MYSQLD", "").strip() or saved is None:
+        return find_binaries(environ)
+    try:
+        return binaries_for(saved)
+    except MissingServer as error:
+        raise TopologyError(
+            f"The topology in {home} was made with {saved}, which no longer runs ({error}). "
+            "Set MYSQLD to a server of the same kind, e.g. run `make oracle-mysql` again for Oracle MySQL."
+        ) from None
+
+
+def _refuse_other_flavor(home: Path, binaries: Binaries) -> None:
+    """A data folder made by MariaDB cannot be run by MySQL, nor the other way round."""
+    saved = saved_server(home)
+    if saved is None or saved == binaries.server:
+        return
+    try:
+        made_with = binaries_for(saved)
+    except MissingServer:
+        return  # gone: the new binary is the user's replacement
+    if made_with.flavor.name != binaries.flavor.name:
+        raise TopologyError(
+            f"The topology in {home} was made with {made_with.server_name} ({saved}); "
+            f"{binaries.server_name} ({binaries.server}) cannot run its data. Unset MYSQLD to keep using it, "
+            f"or remove the folder to start afresh: make db-down && rm -rf {home}"
+        )
 
 
 @dataclass
@@ -98,22 +145,59 @@ class Topology:
 
     def _save_state(self, passwords: dict[str, str]) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
-        state = {"passwords": passwords, "ports": self.ports}
+        state = {"passwords": passwords, "ports": self.ports, "server": self.binaries.server}
         self.state_file.write_text(json.dumps(state, indent=2) + "\n")
         self.state_file.chmod(0o600)
 
     def admin_sql(self, name: str, statements: str) -> str:
         """Run SQL as root on one server (for tests and maintenance)."""
-        return self.servers[name].sql(find_binaries(), statements)
+        return self.servers[name].sql(self.binaries, statements)
 
-    def replication_status(self, name: str) -> dict[str, str]:
-        return self.servers[name].replica_status(find_binaries())
+    def replication_status(self, name: str) -> ReplicationState:
+        return self.servers[name].replica_status(self.binaries)
+
+    @property
+    def binaries(self) -> Binaries:
+        """The server programs this topology runs (see :func:`binaries_for_topology`)."""
+        if getattr(self, "_binaries", None) is None:
+            self._binaries = binaries_for_topology(self.home)
+        return self._binaries
+
+    @property
+    def flavor(self) -> Flavor:
+        return self.binaries.flavor
+
+    def unlogged_sql(self, name: str, statements: str) -> str:
+        """Run SQL as root on one server alone (not replicated): how a test makes a replica drift."""
+        server = self.servers[name]
+        return server.sql(self.binaries, self.flavor.unlogged(statements, server.read_only))
+
+    def start_replication(self, name: str) -> None:
+        self.servers[name].sql(self.binaries, self.flavor.start_replica)
+
+    def stop_replication(self, name: str) -> None:
+        self.servers[name].sql(self.binaries, self.flavor.stop_replica)
+
+    def move_source_port(self, name: str, port: int) -> None:
+        """Point replica ``name`` at another port of 127.0.0.1 (for tests of a moved primary)."""
+        self.servers[name].sql(self.binaries, self.flavor.move_source_port(port))
+
+    def primary_position(self) -> str:
+        variable = self.flavor.primary_gtid_variable
+        return _one_line(self.primary.sql(self.binaries, f"SELECT @@GLOBAL.{variable}").strip())
+
+    def wait_for_position(self, name: str, position: str, timeout: float) -> bool:
+        """Whether replica ``name`` applies the primary's ``position`` within ``timeout`` seconds."""
+        return self.servers[name].sql(self.binaries, self.flavor.wait_for_position(position, timeout)).strip() == "0"
 
     # Up -------------------------------------------------------------------------
 
     def up(self, *, replica_delay: int | None = None, binaries: Binaries | None = None) -> list[str]:
         """Start what is down, configure what is new; return what was done."""
-        binaries = binaries or find_binaries()
+        if binaries is not None:
+            self._binaries = binaries
+        binaries = self.binaries
+        _refuse_other_flavor(self.home, binaries)
         passwords = self.secrets()
         done: list[str] = []
         self._check_running_ports(binaries)
@@ -137,7 +221,8 @@ class Topology:
         # (a port in use, say) left servers whose root has no password yet.
         for server in self.servers.values():
             if server.client_password() is None:
-                self._secure_root(server, binaries, passwords["root"])
+                server.sql(binaries, binaries.flavor.secure_root(passwords["root"], server.read_only))
+                server.write_client_config(passwords["root"])
         self._create_users_and_databases(binaries, passwords)
         for replica in self.replicas:
             done += self._ensure_replication(replica, binaries, passwords)
@@ -159,28 +244,13 @@ class Topology:
                     f"Stop it (`make db-down`), then `make db-up` starts it on port {server.port}."
                 )
 
-    def _secure_root(self, server: Server, binaries: Binaries, password: str) -> None:
-        # Local to each server (not binlogged): every server gets the same root
-        # password without replicating account changes for root.
-        server.sql(
-            binaries,
-            "SET SESSION sql_log_bin = 0; "
-            "DELETE FROM mysql.global_priv WHERE User = '' OR "
-            "(User = 'root' AND Host NOT IN ('localhost', '127.0.0.1', '::1')); "
-            "FLUSH PRIVILEGES; "
-            f"ALTER USER 'root'@'localhost' IDENTIFIED BY '{password}'; "
-            f"ALTER USER 'root'@'127.0.0.1' IDENTIFIED BY '{password}'; "
-            f"ALTER USER 'root'@'::1' IDENTIFIED BY '{password}';",
-        )
-        server.write_client_config(password)
-
     def _create_users_and_databases(self, binaries: Binaries, passwords: dict[str, str]) -> None:
         # Binlogged on the primary, so the replicas receive the same accounts and
         # databases by replication. Idempotent: it runs on every `up`, so a
         # topology made by an older version gets new grants.
         #
-        # The application user has no SUPER and no READ ONLY ADMIN, so a
-        # read_only replica really refuses its writes. SLAVE MONITOR lets it read
+        # The application user has no SUPER, READ ONLY ADMIN or CONNECTION_ADMIN,
+        # so a read_only replica really refuses its writes. It may read
         # replication state (lag, threads), which changes nothing.
         app, repl = passwords[APP_USER], passwords[REPLICATION_USER]
         charset = "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
@@ -193,30 +263,22 @@ class Topology:
         for host in ("127.0.0.1", "localhost"):
             account = f"'{APP_USER}'@'{host}'"
             statements += [
-                f"CREATE USER IF NOT EXISTS {account} IDENTIFIED BY '{app}'",
+                *binaries.flavor.app_account(account, app),
                 f"GRANT ALL PRIVILEGES ON `{DATA_DATABASE}`.* TO {account}",
                 f"GRANT ALL PRIVILEGES ON `{AUTH_DATABASE}`.* TO {account}",
                 # Django's test runner creates and drops test_<name> databases.
                 f"GRANT ALL PRIVILEGES ON `test\\_%`.* TO {account}",
-                f"GRANT SLAVE MONITOR ON *.* TO {account}",
             ]
         self.primary.sql(binaries, "; ".join(statements) + ";")
 
     def _ensure_replication(self, replica: Server, binaries: Binaries, passwords: dict[str, str]) -> list[str]:
         status = replica.replica_status(binaries)
-        configured = status.get("Master_Port") == str(self.primary.port) and status.get("Master_Host") == "127.0.0.1"
-        if not configured:
-            replica.sql(
-                binaries,
-                "STOP SLAVE; "
-                f"CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = {self.primary.port}, "
-                f"MASTER_USER = '{REPLICATION_USER}', MASTER_PASSWORD = '{passwords[REPLICATION_USER]}', "
-                "MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1; "
-                "START SLAVE;",
-            )
+        if (status.source_host, status.source_port) != ("127.0.0.1", str(self.primary.port)):
+            statements = binaries.flavor.point_replica(self.primary.port, REPLICATION_USER, passwords[REPLICATION_USER])
+            replica.sql(binaries, statements)
             return [f"{replica.name} replicates from the primary (port {self.primary.port})"]
-        if status.get("Slave_IO_Running") != "Yes" or status.get("Slave_SQL_Running") != "Yes":
-            replica.sql(binaries, "START SLAVE;")
+        if not status.running:
+            replica.sql(binaries, binaries.flavor.start_replica)
             return [f"restarted replication on {replica.name}"]
         return []
 
@@ -230,27 +292,26 @@ class Topology:
         deadline = time.monotonic() + REPLICA_CONNECT_TIMEOUT_SECONDS
         while True:
             status = replica.replica_status(binaries)
-            source = f"{status.get('Master_Host')}:{status.get('Master_Port')}"
+            source = f"{status.source_host}:{status.source_port}"
             if source != f"127.0.0.1:{primary_port}":
                 raise TopologyError(
                     f"{replica.name} replicates from {source}, but the primary runs on 127.0.0.1:{primary_port}. "
                     "Run `make db-down`, then `make db-up`."
                 )
-            if status.get("Slave_IO_Running") == "Yes":
+            if status.io_running == "Yes":
                 return
             if time.monotonic() >= deadline:
                 raise TopologyError(
                     f"{replica.name} did not connect to the primary on port {primary_port} within "
-                    f"{REPLICA_CONNECT_TIMEOUT_SECONDS} s (IO thread: {status.get('Slave_IO_Running')}). "
-                    f"Last error: {status.get('Last_IO_Error') or 'none'}. See {replica.log_file}"
+                    f"{REPLICA_CONNECT_TIMEOUT_SECONDS} s (IO thread: {status.io_running or 'not started'}). "
+                    f"Last error: {status.io_error or 'none'}. See {replica.log_file}"
                 )
             time.sleep(0.1)
 
     def set_delay(self, name: str, seconds: int, *, binaries: Binaries | None = None) -> list[str]:
         """Make a replica apply changes ``seconds`` late (0 removes the delay)."""
-        binaries = binaries or find_binaries()
-        replica = self.servers[name]
-        replica.sql(binaries, f"STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = {int(seconds)}; START SLAVE;")
+        binaries = binaries or self.binaries
+        self.servers[name].sql(binaries, binaries.flavor.set_delay(seconds))
         return [f"{name} applies changes {seconds} s late" if seconds else f"{name} applies changes without delay"]
 
     def _write_env_file(self, passwords: dict[str, str]) -> None:
@@ -282,7 +343,7 @@ class Topology:
         return [f"stopped {server.name}" for server in stopped]
 
     def status(self, binaries: Binaries | None = None) -> list[dict[str, str]]:
-        binaries = binaries or find_binaries()
+        binaries = binaries or self.binaries
         rows = []
         for server in self.servers.values():
             row = {"server": server.name, "port": str(server.port), "state": "stopped"}
@@ -293,8 +354,11 @@ class Topology:
 
 
 def _describe_running(server: Server, binaries: Binaries) -> dict[str, str]:
+    flavor = binaries.flavor
     try:
-        variables = server.variables(binaries, "read_only", "gtid_binlog_pos", "gtid_slave_pos", "port")
+        variables = server.variables(
+            binaries, "read_only", flavor.primary_gtid_variable, flavor.replica_gtid_variable, "port"
+        )
         replication = server.replica_status(binaries)
     except TopologyError as error:
         return {"state": "unreachable", "error": str(error)}
@@ -303,26 +367,31 @@ def _describe_running(server: Server, binaries: Binaries) -> dict[str, str]:
     row = {"state": "running", "port": variables["port"], "read_only": "ON" if variables["read_only"] == "1" else "OFF"}
     if variables["port"] != str(server.port):
         row["error"] = f"runs on port {variables['port']}, not {server.port}: run `make db-down`, then `make db-up`"
-    if not replication:
-        row.update(role="primary", gtid=variables["gtid_binlog_pos"])
+    if not replication.configured:
+        row.update(role="primary", gtid=_one_line(variables[flavor.primary_gtid_variable]))
         return row
     row.update(
         role="replica",
-        io=replication.get("Slave_IO_Running", "?"),
-        sql=replication.get("Slave_SQL_Running", "?"),
-        lag=replication.get("Seconds_Behind_Master") or "NULL",
-        delay=replication.get("SQL_Delay", "0"),
-        gtid=variables["gtid_slave_pos"],
+        io=replication.io_running or "?",
+        sql=replication.sql_running or "?",
+        lag=replication.lag or "NULL",
+        delay=replication.delay,
+        gtid=_one_line(variables[flavor.replica_gtid_variable]),
     )
-    error = replication.get("Last_IO_Error") or replication.get("Last_SQL_Error")
+    error = replication.io_error or replication.sql_error
     if error:
         row["error"] = "; ".join(filter(None, [row.get("error"), error]))
     return row
 
 
+def _one_line(gtid_set: str) -> str:
+    # MySQL prints a GTID set of several servers over several lines.
+    return gtid_set.replace("\\n", "").replace("\n", "")
+
+
 def render_env(urls: dict[str, str]) -> str:
     lines = [
-        "# Written by `make db-up`: the project's local MariaDB topology.",
+        "# Written by `make db-up`: the project's local MySQL topology (MariaDB or Oracle MySQL).",
         "# Use it with ENV_FILE=var/mysql/topology.env; `make db-up` rewrites it.",
         *(f"{name}={url}" for name, url in urls.items()),
         "DEMO_USER=demo",

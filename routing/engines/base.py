@@ -300,7 +300,7 @@ class Engine(ABC):
             return False
         except DatabaseError as error:
             failure = self.connect_error(error)
-            finding = explain(self.explanations, failure, target, **self.explanation_extras(failure))
+            finding = explain(self.explanations, failure, target, **self.explanation_extras(failure, target))
             report.findings.append(dataclasses.replace(finding, blocks_connection=True))
             if is_missing_database(self.explanations, failure, target):
                 # The server answered; only the database is missing.
@@ -330,8 +330,8 @@ class Engine(ABC):
         """Create ``report``'s missing database (in the engine's full-Unicode encoding), noting what happened."""
         report.notes.append(f"the doctor does not create {self.display_name} databases: create it yourself")
 
-    def explanation_extras(self, error: ConnectError) -> dict[str, str]:
-        """More fields for this engine's explanations, read from the error."""
+    def explanation_extras(self, error: ConnectError, target: Target) -> dict[str, str]:
+        """More fields for this engine's explanations, read from the error (or from the server)."""
         return {}
 
     def replica_finding(self, verdict: Verdict, status: ReplicaStatus | None, max_lag: float) -> Finding:

@@ -15,7 +15,7 @@ PRIMARY = os.environ.get("PRIMARY_DATABASE_URL", "")
     [
         # mysqlclient (libmariadb) says 2002 for a refused TCP connection, PyMySQL 2003.
         ({"port": "free"}, {"2002", "2003"}, ["Nothing is listening on 127.0.0.1:", "PRIMARY_DATABASE_URL"]),
-        ({"password": "not-the-password"}, "1045", ["Access denied for 'app'", "mariadb --host=127.0.0.1"]),
+        ({"password": "not-the-password"}, "1045", ["Access denied for 'app'", " --host=127.0.0.1 --port="]),
         # test_* is within the app user's grants, so the server says "unknown", not "no rights" (1044).
         ({"database": "test_my_db"}, "1049", ["Database 'test_my_db' does not exist", "CREATE DATABASE `test_my_db`"]),
     ],

@@ -5,6 +5,7 @@ import copy
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -16,7 +17,7 @@ from django.core.management import call_command
 
 from routing.doctor import diagnose
 from tests.conftest import ALL_DATABASES
-from tests.replication import free_port, topology, wait_for_replicas
+from tests.replication import free_port, on_mariadb, server_kind, topology, wait_for_replicas
 from topology.server import TopologyError
 
 pytestmark = pytest.mark.django_db(databases=ALL_DATABASES)
@@ -44,14 +45,16 @@ def test_healthy_topology_exits_zero_with_every_fact():
     assert document["mysql_driver"].startswith(("mysqlclient", "PyMySQL"))
     reports = {report["alias"]: report for report in document["aliases"]}
     primary, replica = reports["primary"], reports["replica1"]
-    assert primary["server"].startswith("MariaDB")
+    assert primary["server"].startswith(server_kind())
     assert (primary["read_only"], primary["replicating"]) == (False, False)
     assert primary["migrations"].startswith("all applied")
     assert primary["charset"] == "utf8mb4"
     assert (replica["read_only"], replica["replicating"]) == (True, True)
     assert replica["replication_threads"] == "IO Yes, SQL Yes"
-    assert replica["lag_seconds"] == 0
-    assert replica["gtid"].startswith("0-1-")
+    # MySQL may report 1 s for an event applied within the last second.
+    assert replica["lag_seconds"] in (0, 1)
+    # MariaDB: domain-server-sequence; MySQL: the primary's server uuid and an interval.
+    assert re.match(r"0-1-\d+$" if on_mariadb() else r"[0-9a-f-]{36}:1-\d+$", replica["gtid"]), replica["gtid"]
     assert reports["auth_db"]["migrations"].startswith("all applied")
 
 
@@ -88,17 +91,74 @@ def test_wrong_password():
     assert finding.code == "1045"
     assert "Access denied" in finding.problem
     assert "PRIMARY_DATABASE_URL" in finding.fix
+    # The command-line client of the server that answered.
+    client = "mariadb" if on_mariadb() else "mysql"
+    assert f"Check it: {client} --host=127.0.0.1" in finding.fix
 
 
-def test_account_that_logs_in_through_the_os_socket():
-    topology().admin_sql("primary", "CREATE USER IF NOT EXISTS 'sockuser'@'%' IDENTIFIED VIA unix_socket")
+@pytest.fixture
+def socket_account():
+    """'sockuser'@'%', which logs in through the OS socket: unix_socket on MariaDB, auth_socket on MySQL.
+
+    On the primary alone (not binlogged): MySQL's replicas lack the auth_socket plugin.
+    """
+    cluster = topology()
+    if on_mariadb():
+        cluster.unlogged_sql("primary", "CREATE USER 'sockuser'@'%' IDENTIFIED VIA unix_socket;")
+    else:
+        loaded = cluster.admin_sql(
+            "primary", "SELECT COUNT(*) FROM information_schema.PLUGINS WHERE PLUGIN_NAME = 'auth_socket'"
+        )
+        if loaded.strip() == "0":
+            cluster.unlogged_sql("primary", "INSTALL PLUGIN auth_socket SONAME 'auth_socket.so';")
+        cluster.unlogged_sql("primary", "CREATE USER 'sockuser'@'%' IDENTIFIED WITH auth_socket;")
     try:
-        finding = only_finding(diagnose_with("primary", USER="sockuser", PASSWORD="anything"))
+        yield cluster
     finally:
-        topology().admin_sql("primary", "DROP USER 'sockuser'@'%'")
+        cluster.unlogged_sql("primary", "DROP USER IF EXISTS 'sockuser'@'%', 'doctor_app'@'%';")
+
+
+def printed_statements(fix: str) -> str:
+    """The SQL inside the fix's `sudo mariadb -e "..."` (or `sudo mysql -e`) line."""
+    [line] = [line for line in fix.splitlines() if line.strip().startswith(("sudo mariadb -e", "sudo mysql -e"))]
+    return line.split('-e "', 1)[1].rstrip('"').replace("\\`", "`")
+
+
+def test_account_that_logs_in_through_the_os_socket(socket_account):
+    finding = only_finding(diagnose_with("primary", USER="sockuser", PASSWORD="anything"))
     assert finding.code == "1698"
-    assert "auth_socket" in finding.fix
     assert "CREATE USER 'app'" in finding.fix
+    # The advice is for the server that answered, and its statements work there.
+    statements = printed_statements(finding.fix)
+    if on_mariadb():
+        assert finding.fix.startswith("On MariaDB 10.")
+        assert "(unix_socket)" in finding.fix
+    else:
+        assert finding.fix.startswith("On MySQL 9.") or finding.fix.startswith("On MySQL 8.")
+        assert "(auth_socket)" in finding.fix
+        assert "IDENTIFIED WITH caching_sha2_password BY 'a-long-password'" in statements
+        assert "mysql_native_password" not in statements
+        assert "removed in 9.0" in finding.fix
+    socket_account.unlogged_sql("primary", statements.replace("'app'", "'doctor_app'") + ";")
+    fixed = diagnose_with("primary", USER="doctor_app", PASSWORD="a-long-password")
+    assert fixed.reachable, fixed.findings
+
+
+def test_the_old_native_password_advice_fails_on_mysql_9_and_works_on_mariadb(socket_account):
+    """Why the doctor's advice depends on the server: the guide's fix, tried on the real one."""
+    if on_mariadb():
+        # The doctor's note for MariaDB: keep the socket login, add a password.
+        note = only_finding(diagnose_with("primary", USER="sockuser", PASSWORD="x")).fix.splitlines()[-1]
+        statement = note[note.index("ALTER USER") : note.rindex(";")].replace("'root'@'localhost'", "'sockuser'@'%'")
+        socket_account.unlogged_sql("primary", statement + ";")
+        # The password login is accepted now; the account only lacks rights on the database (1044).
+        report = diagnose_with("primary", USER="sockuser", PASSWORD="a-long-password")
+        assert [finding.code for finding in report.findings] == ["1044"]
+        return
+    with pytest.raises(TopologyError, match="Plugin 'mysql_native_password' is not loaded"):
+        socket_account.unlogged_sql(
+            "primary", "ALTER USER 'sockuser'@'%' IDENTIFIED WITH mysql_native_password BY 'a-long-password';"
+        )
 
 
 def test_unknown_database_and_create_missing():
@@ -173,16 +233,17 @@ def broken_replication_on_replica1():
         "primary", "CREATE DATABASE doctor_conflict; CREATE TABLE doctor_conflict.t (id INT PRIMARY KEY);"
     )
     wait_for_replicas()
-    cluster.admin_sql("replica1", "SET SESSION sql_log_bin = 0; INSERT INTO doctor_conflict.t VALUES (1);")
+    cluster.unlogged_sql("replica1", "INSERT INTO doctor_conflict.t VALUES (1);")
     cluster.admin_sql("primary", "INSERT INTO doctor_conflict.t VALUES (1);")
     deadline = time.monotonic() + 10
-    while cluster.replication_status("replica1").get("Slave_SQL_Running") != "No":
+    while cluster.replication_status("replica1").sql_running != "No":
         assert time.monotonic() < deadline, "replication did not break"
         time.sleep(0.05)
     try:
         yield
     finally:
-        cluster.admin_sql("replica1", "SET SESSION sql_log_bin = 0; DELETE FROM doctor_conflict.t; START SLAVE;")
+        cluster.unlogged_sql("replica1", "DELETE FROM doctor_conflict.t;")
+        cluster.start_replication("replica1")
         cluster.admin_sql("primary", "DROP DATABASE doctor_conflict;")
         wait_for_replicas()
 
@@ -194,7 +255,7 @@ def test_stopped_replication_shows_the_last_error(broken_replication_on_replica1
     stopped = report.findings[codes.index("replication-stopped")]
     assert "SQL thread: No" in stopped.problem
     assert "Duplicate entry '1'" in stopped.problem  # the server's own last error
-    assert "START SLAVE" in stopped.fix
+    assert "START REPLICA" in stopped.fix
 
 
 def run_doctor(extra_env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -231,4 +292,4 @@ def test_pymysql_fallback_is_reported_and_works():
     document = json.loads(result.stdout)
     assert document["mysql_driver"].startswith("PyMySQL 1.")
     assert document["aliases"][0]["reachable"] is True
-    assert document["aliases"][0]["server"].startswith("MariaDB")
+    assert document["aliases"][0]["server"].startswith(server_kind())

@@ -96,7 +96,7 @@ def test_with_the_primary_stopped_writes_503_and_reads_go_on(live_server, alice,
 
 def test_a_replica_whose_replication_stopped_is_excluded(live_server, article, settings, restart_servers):
     settings.ROUTING_COOLDOWN = 0.5
-    restart_servers.admin_sql("replica1", "STOP SLAVE;")
+    restart_servers.stop_replication("replica1")
     try:
         status, _, health = call(live_server, "GET", "/api/health/")
         [replica1] = [alias for alias in health["aliases"] if alias["alias"] == "replica1"]
@@ -107,6 +107,6 @@ def test_a_replica_whose_replication_stopped_is_excluded(live_server, article, s
         served = {call(live_server, "GET", "/api/articles/")[1]["X-DB-Alias"] for _ in range(20)}
         assert served == {"replica2"}
     finally:
-        restart_servers.admin_sql("replica1", "START SLAVE;")
+        restart_servers.start_replication("replica1")
     wait_for_replicas()
     wait_until(lambda: call(live_server, "GET", "/api/articles/")[1]["X-DB-Alias"] == "replica1")

@@ -1,4 +1,4 @@
-"""On real MariaDB replication: rows travel, lag is real, replicas refuse writes."""
+"""On real MySQL replication (MariaDB or Oracle MySQL): rows travel, lag is real, replicas refuse writes."""
 
 import time
 
@@ -8,7 +8,7 @@ from django.db import OperationalError, connections
 from api.models import Article
 from tests.conftest import REPLICAS, routed_db
 from tests.mysql.conftest import DELAY_SECONDS
-from tests.replication import query_one, wait_for_replicas
+from tests.replication import on_mariadb, query_one, wait_for_replicas
 
 pytestmark = routed_db
 
@@ -74,21 +74,31 @@ def test_replicas_are_read_only_and_the_user_has_no_privilege_to_bypass_it(repli
         grants = " ".join(row[0] for row in cursor.fetchall()).upper()
     assert "SUPER" not in grants
     assert "READ ONLY ADMIN" not in grants
+    assert "CONNECTION_ADMIN" not in grants
     assert "ALL PRIVILEGES ON *.*" not in grants
+    if not on_mariadb():
+        # MySQL: read_only alone lets SUPER and CONNECTION_ADMIN write; super_read_only binds them too.
+        assert query_one(replica, "SELECT @@super_read_only")[0] == 1
 
 
 def test_nothing_ever_ran_on_a_replica_but_replication(alice_client):
     """Migrations, test setup, every test so far: no replica wrote a transaction of its own.
 
     A replica's binlog (log_slave_updates) holds the primary's GTIDs; a write
-    made on the replica itself would appear under the replica's server id.
+    made on the replica itself would appear under the replica's server id
+    (MariaDB) or server uuid (MySQL).
     """
     alice_client.post("/api/articles/", {"title": "Once more"}, format="json")
     wait_for_replicas()
-    primary_id = query_one("primary", "SELECT @@server_id")[0]
+    if on_mariadb():
+        primary_id = str(query_one("primary", "SELECT @@server_id")[0])
+        read_position, origin = "SELECT @@gtid_binlog_pos", lambda gtid: gtid.split("-")[1]
+    else:
+        primary_id = query_one("primary", "SELECT @@server_uuid")[0]
+        read_position, origin = "SELECT @@GLOBAL.gtid_executed", lambda gtid: gtid.split(":")[0]
     for replica in REPLICAS:
-        position = query_one(replica, "SELECT @@gtid_binlog_pos")[0]
-        server_ids = {int(gtid.split("-")[1]) for gtid in position.split(",") if gtid}
-        assert server_ids == {primary_id}, f"{replica} has local transactions: {position}"
+        position = query_one(replica, read_position)[0].replace("\n", "")
+        origins = {origin(gtid) for gtid in position.split(",") if gtid}
+        assert origins == {primary_id}, f"{replica} has local transactions: {position}"
         applied = query_one(replica, "SELECT COUNT(*) FROM django_migrations")[0]
         assert applied == query_one("primary", "SELECT COUNT(*) FROM django_migrations")[0]

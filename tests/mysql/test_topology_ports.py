@@ -59,10 +59,10 @@ def status_ports(output: str) -> dict[str, str]:
 
 
 def replication_sources(home: Path) -> dict[str, tuple[str, str]]:
-    """(Master_Port, Slave_IO_Running) of each replica."""
+    """(source port, IO thread running) of each replica."""
     cluster = Topology.load(home)
     return {
-        name: (status["Master_Port"], status["Slave_IO_Running"])
+        name: (status.source_port, status.io_running)
         for name, status in ((name, cluster.replication_status(name)) for name in REPLICAS)
     }
 
@@ -187,7 +187,7 @@ def test_up_fails_rather_than_leave_a_replica_on_a_port_without_the_primary(home
     cluster = Topology.load(home)
     # Something pointed replica1 elsewhere, and replication setup did not notice:
     # the safety net must.
-    cluster.admin_sql("replica1", f"STOP SLAVE; CHANGE MASTER TO MASTER_PORT = {ports['first_move']}; START SLAVE;")
+    cluster.move_source_port("replica1", ports["first_move"])
     with monkeypatch.context() as patch:
         patch.setattr(Topology, "_ensure_replication", lambda *args: [])
         with pytest.raises(TopologyError, match=f"replica1 replicates from 127.0.0.1:{ports['first_move']}"):

@@ -23,10 +23,12 @@ from tests.breakage import unmigrated, unreachable
 from tests.conftest import PASSWORD, routed_db
 from tests.live.server import embedded_environment
 from tests.readme import troubleshooting_symptoms
-from topology.binaries import Binaries, MissingServer, find_binaries
+from topology.binaries import Binaries, MissingServer, find_binaries, find_flavor
+from topology.oracle_mysql import BuildError, debootstrap
 from topology.pg.binaries import MissingPostgres
 from topology.pg.binaries import find_binaries as find_postgres
 from topology.server import Server, TopologyError
+from topology.topology import Topology
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -49,6 +51,9 @@ PRINTED_BY_THE_SERVICE = {
     "attempt to write a readonly database",
     "Configuration error: The database URLs name PostgreSQL, but psycopg could not be imported",
     "No PostgreSQL server programs",
+    "cannot run its data",
+    "No Oracle MySQL server",
+    "debootstrap is missing",
 }
 # Quoted in the table, but printed by other programs (or not messages at all).
 OTHER_PROGRAMS = {
@@ -64,6 +69,9 @@ OTHER_PROGRAMS = {
     "no pg_hba.conf entry": "the PostgreSQL driver (tests/postgresql/test_doctor.py)",
     "Peer authentication failed": "the PostgreSQL driver (tests/postgresql/test_doctor.py)",
     "cannot execute INSERT in a read-only transaction": "a PostgreSQL standby (tests/postgresql/test_replication.py)",
+    "Plugin 'mysql_native_password' is not loaded": "Oracle MySQL 9 (tests/mysql/test_doctor.py)",
+    "'cryptography' package is required": "PyMySQL (tests/mysql/test_authentication.py)",
+    "Plugin caching_sha2_password could not be loaded": "libmariadb (tests/mysql/test_authentication.py)",
 }
 
 
@@ -179,6 +187,44 @@ def test_db_up_without_a_server_binary(monkeypatch, tmp_path):
     with pytest.raises(MissingServer) as missing:
         find_binaries()
     assert_quoted(str(missing.value), "No MariaDB or MySQL server binary")
+
+
+def fake_server(folder: Path, version: str) -> str:
+    """A server binary that only says which version it is, with the client beside it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, prints in (("mysqld", version), ("mysql", ""), ("mariadb-install-db", "")):
+        (folder / name).write_text(f"#!/bin/sh\necho '{prints}'\n")
+        (folder / name).chmod(0o755)
+    return str(folder / "mysqld")
+
+
+def test_db_up_with_a_server_of_the_other_kind(tmp_path, monkeypatch):
+    mysql = fake_server(tmp_path / "mysql", "mysqld  Ver 9.7.4-2 for Linux on x86_64 ((Debian))")
+    mariadb = fake_server(tmp_path / "mariadb", "mariadbd  Ver 10.11.19-MariaDB for debian-linux-gnu")
+    home = tmp_path / "topology"
+    monkeypatch.setenv("MYSQLD", mysql)
+    Topology(home, {"primary": 1, "replica1": 2, "replica2": 3}).secrets()  # saves the server it was made with
+    monkeypatch.setenv("MYSQLD", mariadb)
+    with pytest.raises(TopologyError) as refused:
+        Topology(home, {"primary": 1, "replica1": 2, "replica2": 3}).up()
+    assert_quoted(str(refused.value), "cannot run its data")
+    assert "was made with MySQL 9.7.4" in str(refused.value)
+
+
+def test_oracle_mysql_run_without_oracle_mysql(tmp_path, monkeypatch):
+    monkeypatch.setattr("topology.binaries.ORACLE_MYSQL", tmp_path / "absent" / "mysqld")
+    monkeypatch.setattr("topology.binaries._EXTRA_DIRS", [])
+    with pytest.raises(MissingServer) as missing:
+        find_flavor("MySQL", {"PATH": str(tmp_path)})
+    assert_quoted(str(missing.value), "No Oracle MySQL server")
+
+
+def test_oracle_mysql_without_debootstrap(monkeypatch):
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    monkeypatch.setattr("topology.oracle_mysql.Path.exists", lambda self: False)
+    with pytest.raises(BuildError) as missing:
+        debootstrap()
+    assert_quoted(str(missing.value), "debootstrap is missing")
 
 
 def free_port() -> int:

@@ -7,11 +7,12 @@ import math
 from django.db import DatabaseError
 
 from routing.diagnosis import AliasReport, Target
-from routing.engines.base import UNREAD, Engine, Positions, ReplicaStatus
+from routing.engines.base import UNREAD, ConnectError, Engine, Positions, ReplicaStatus
 from routing.engines.mysql import doctor
-from routing.engines.mysql.errors import EXPLANATIONS
+from routing.engines.mysql.errors import EXPLANATIONS, GREETING_CODES, server_advice
+from routing.engines.mysql.greeting import UNKNOWN, read_greeting
 from routing.engines.mysql.positions import MARIADB, MYSQL
-from routing.engines.mysql.status import read_status, replica_status
+from routing.engines.mysql.status import read_status, replica_status, worker_error
 
 # Client errors that mean the server went away, not that the query was wrong.
 _DISCONNECTS = {2002, 2003, 2006, 2013, 2055}
@@ -29,27 +30,30 @@ class MySQL(Engine):
     replica_advice = {
         "replication-stopped": (
             "Replication is not running ({detail}). Last error: {last_error}",
-            "Fix the cause named in the error, then on the replica: START SLAVE; "
-            "and watch SHOW SLAVE STATUS until both threads say Yes.",
+            "Fix the cause named in the error, then on the replica: START REPLICA; "
+            "and watch SHOW REPLICA STATUS until both threads say Yes.",
         ),
         "not-receiving": (
             "The replica is not receiving changes from the primary ({detail}). Last error: {receive_error}",
             "Check that the primary is up and reachable from the replica with the replication user, then "
-            "on the replica: START SLAVE; (SHOW SLAVE STATUS: Last_IO_Error says why it stopped).",
+            "on the replica: START REPLICA; (SHOW REPLICA STATUS: Last_IO_Error says why it stopped).",
         ),
         "lagging": (
             "The replica is {lag} s behind the primary (limit {limit} s).",
-            "Look for long-running statements on the replica, or a MASTER_DELAY (SHOW SLAVE STATUS: SQL_Delay).",
+            "Look for long-running statements on the replica, or a configured delay (SHOW REPLICA STATUS: "
+            "SQL_Delay; MASTER_DELAY on MariaDB, SOURCE_DELAY on MySQL).",
         ),
         "not-a-replica": (
             "This server replicates from nowhere: reads here will not see the primary's writes.",
-            "Point the alias at a replica, or set up replication (CHANGE MASTER TO ...; START SLAVE;).",
+            "Point the alias at a replica, or set up replication (MariaDB: CHANGE MASTER TO ...; MySQL: "
+            "CHANGE REPLICATION SOURCE TO ...; then START REPLICA;).",
         ),
     }
     role_advice = {
         "replica-writable": (
             "read_only is OFF: a write sent here by mistake would succeed and the replica would drift.",
-            "SET GLOBAL read_only = ON; and start the server with --read-only (read_only=1 in my.cnf).",
+            "SET GLOBAL read_only = ON; and start the server with --read-only (read_only=1 in my.cnf); "
+            "on MySQL also super_read_only, which binds privileged accounts too.",
         ),
         "primary-read-only": (
             "read_only is ON: every write will fail with error 1290. Does this alias point at a replica?",
@@ -79,8 +83,10 @@ class MySQL(Engine):
         status = read_status(cursor)
         if status is None:
             return None
-        cursor.execute("SELECT @@gtid_slave_pos" if _is_mariadb(cursor) else "SELECT ''")
-        return replica_status(status, applied=cursor.fetchone()[0] or "")
+        if status.get("Last_SQL_Error"):
+            status["Last_SQL_Error"] = worker_error(cursor, status["Last_SQL_Error"])
+        cursor.execute("SELECT @@gtid_slave_pos" if _is_mariadb(cursor) else "SELECT @@GLOBAL.gtid_executed")
+        return replica_status(status, applied=(cursor.fetchone()[0] or "").replace("\n", ""))
 
     def primary_position(self, cursor) -> str:
         cursor.execute("SELECT @@gtid_binlog_pos" if _is_mariadb(cursor) else "SELECT @@GLOBAL.gtid_executed")
@@ -103,6 +109,13 @@ class MySQL(Engine):
             url_variable=url_variable,
             socket=options.get("unix_socket") or "",
         )
+
+    def explanation_extras(self, error: ConnectError, target: Target) -> dict[str, str]:
+        kind = UNKNOWN
+        if error.code in GREETING_CODES:
+            host = target.host.split(" (socket")[0]
+            kind = read_greeting(host, int(target.port or 3306), target.socket)
+        return server_advice(kind)
 
     def create_database(self, handler, report: AliasReport) -> None:
         doctor.create_database(handler, report)

@@ -18,15 +18,14 @@ def read_server(cursor, report: AliasReport) -> None:
     version, read_only = cursor.fetchone()
     report.server = server_name(version)
     report.read_only = bool(int(read_only))
-    try:
-        cursor.execute("SELECT @@gtid_current_pos")  # MariaDB
-    except DatabaseError:
-        cursor.execute("SELECT @@gtid_executed")  # MySQL
+    mariadb = report.server.startswith("MariaDB")
+    cursor.execute("SELECT @@gtid_current_pos" if mariadb else "SELECT @@GLOBAL.gtid_executed")
     report.gtid = (cursor.fetchone()[0] or "").replace("\n", "")
 
 
 def server_name(version: str) -> str:
-    return f"MariaDB {version.split('-')[0]}" if "mariadb" in version.lower() else f"MySQL {version}"
+    number = version.split("-")[0]
+    return f"MariaDB {number}" if "mariadb" in version.lower() else f"MySQL {number}"
 
 
 def current_account(cursor) -> str:
@@ -67,17 +66,27 @@ def read_schema(cursor, report: AliasReport) -> None:
 
 
 def check_privileges(cursor, report: AliasReport, target: Target, account: str) -> None:
+    if _super_read_only(cursor, report):
+        return  # MySQL's super_read_only refuses writes from every account
     cursor.execute("SHOW GRANTS")
     found = sorted({privilege for (grant,) in cursor.fetchall() for privilege in global_bypass_privileges(grant)})
     if found:
+        also = "" if report.server.startswith("MariaDB") else " Or bind them too: SET GLOBAL super_read_only = ON;"
         report.findings.append(
             Finding(
                 "privileged-user",
                 f"'{target.user}' has {', '.join(found)} on *.*: read_only does not stop it, so this replica "
                 "would accept its writes and drift from the primary.",
-                f"Give the application a user without them: REVOKE {', '.join(found)} ON *.* FROM {account};",
+                f"Give the application a user without them: REVOKE {', '.join(found)} ON *.* FROM {account};" + also,
             )
         )
+
+
+def _super_read_only(cursor, report: AliasReport) -> bool:
+    if report.server.startswith("MariaDB"):
+        return False  # MariaDB has no super_read_only; READ ONLY ADMIN is its bypass
+    cursor.execute("SELECT @@GLOBAL.super_read_only")
+    return bool(int(cursor.fetchone()[0]))
 
 
 def global_bypass_privileges(grant: str) -> list[str]:

@@ -19,6 +19,30 @@ def read_status(cursor) -> dict | None:
     return dict(zip((column[0] for column in cursor.description), row, strict=True))
 
 
+# MySQL's multi-threaded applier reports a failed transaction as the
+# coordinator's error, which names this table instead of the cause.
+_WORKER_TABLE = "performance_schema.replication_applier_status_by_worker"
+_WORKER_ERROR = (
+    "SELECT LAST_ERROR_MESSAGE FROM performance_schema.replication_applier_status_by_worker "
+    "WHERE LAST_ERROR_NUMBER <> 0 ORDER BY LAST_ERROR_TIMESTAMP DESC LIMIT 1"
+)
+
+
+def worker_error(cursor, last_error: str) -> str:
+    """The failed worker's own error (a duplicate key, say) where MySQL's coordinator only points to it.
+
+    Reading the table needs SELECT on it; without that, the coordinator's message stays.
+    """
+    if _WORKER_TABLE not in last_error:
+        return last_error
+    try:
+        cursor.execute(_WORKER_ERROR)
+        row = cursor.fetchone()
+    except DatabaseError:
+        return last_error
+    return row[0] if row and row[0] else last_error
+
+
 def _column(status: dict, old: str, new: str):
     return status.get(old, status.get(new))
 

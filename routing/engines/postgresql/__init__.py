@@ -107,7 +107,7 @@ class PostgreSQL(Engine):
         cause = error.__cause__ or error
         return ConnectError(getattr(cause, "sqlstate", None) or "", " ".join(str(cause).split()))
 
-    def explanation_extras(self, error: ConnectError) -> dict[str, str]:
+    def explanation_extras(self, error: ConnectError, target: Target) -> dict[str, str]:
         return {"client_address": client_address(error)}
 
     def replica_status(self, cursor) -> ReplicaStatus | None:

@@ -1,0 +1,120 @@
+"""Both drivers log in as the application user, including the first login after a server restart.
+
+On Oracle MySQL the account uses caching_sha2_password. Its fast path works
+from a cache in the server's memory. The first login after a restart (or a
+FLUSH PRIVILEGES) has an empty cache, and then the full exchange needs TLS or
+the server's RSA key, which is where drivers fail. On MariaDB the account uses
+mysql_native_password, which has no such second path. The same tests run on
+both servers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import MySQLdb
+import pymysql
+import pytest
+from django.conf import settings
+
+from tests.replication import on_mariadb, topology, wait_for_replicas
+
+pytestmark = pytest.mark.django_db(databases=["primary", "replica2"])
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def login(driver, alias: str, **options):
+    """A new connection of ``driver`` to ``alias`` over TCP, as the application user; (user, TLS cipher)."""
+    config = settings.DATABASES[alias]
+    connection = driver.connect(
+        host=config["HOST"],
+        port=int(config["PORT"]),
+        user=config["USER"],
+        password=config["PASSWORD"],
+        database=config["NAME"],
+        **options,
+    )
+    try:
+        cursor = connection.cursor()
+        cursor.execute("SELECT CURRENT_USER(), @@hostname IS NOT NULL")
+        return cursor.fetchone()[0]
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def restarted_replica2():
+    """replica2 just restarted: its authentication cache is empty."""
+    cluster = topology()
+    cluster.servers["replica2"].stop()
+    cluster.up()
+    yield
+    wait_for_replicas(timeout=30)
+
+
+def test_the_application_account_uses_the_servers_password_plugin():
+    plugin = topology().admin_sql("primary", "SELECT plugin FROM mysql.user WHERE User = 'app' AND Host = '127.0.0.1'")
+    assert plugin.strip() == ("mysql_native_password" if on_mariadb() else "caching_sha2_password")
+
+
+@pytest.mark.parametrize("driver", [MySQLdb, pymysql], ids=["mysqlclient", "PyMySQL"])
+def test_first_login_after_a_restart(driver, restarted_replica2):
+    if driver is MySQLdb:
+        assert MySQLdb.__name__ == "MySQLdb", "mysqlclient itself, not PyMySQL standing in for it"
+    assert login(driver, "replica2").startswith("app@")
+    assert login(driver, "replica2").startswith("app@")  # and the cached login after it
+
+
+def test_pymysql_without_tls_logs_in_with_the_rsa_key(restarted_replica2):
+    # TLS off: the full exchange encrypts the password with the server's RSA
+    # key, which PyMySQL does with the cryptography package.
+    assert login(pymysql, "replica2", ssl_disabled=True).startswith("app@")
+
+
+def doctor_on_replica2(**environment: str) -> dict:
+    """``dbdoctor --json`` on replica2 in a process of its own; its report."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "dbdoctor", "--json", "--database", "replica2"],
+        cwd=PROJECT,
+        env={**os.environ, **environment},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert "Traceback" not in result.stderr
+    [report] = json.loads(result.stdout)["aliases"]
+    return report
+
+
+def test_pymysql_without_cryptography_is_explained(tmp_path, restarted_replica2):
+    """The exact error a user without the cryptography package meets, and the doctor's explanation."""
+    shadow = tmp_path / "cryptography"
+    shadow.mkdir()
+    (shadow / "__init__.py").write_text("raise ImportError('No module named cryptography')\n")
+    url = os.environ["REPLICA2_DATABASE_URL"] + "?ssl_disabled=true"
+    report = doctor_on_replica2(PYTHONPATH=str(tmp_path), MYSQL_DRIVER="pymysql", REPLICA2_DATABASE_URL=url)
+    if on_mariadb():
+        # mysql_native_password needs no RSA: nothing to explain.
+        assert report["reachable"] is True, report
+        return
+    [finding] = report["findings"]
+    assert finding["code"] == "2059"
+    assert "'cryptography' package is required" in finding["problem"]
+    assert "pip install -r requirements-pymysql.txt" in finding["fix"]
+
+
+def test_mysqlclient_without_its_sha2_plugin_is_explained(tmp_path, restarted_replica2):
+    """libmariadb keeps caching_sha2_password in a plugin file; without it, the doctor says what to install."""
+    report = doctor_on_replica2(MYSQL_DRIVER="mysqlclient", MARIADB_PLUGIN_DIR=str(tmp_path))
+    if on_mariadb():
+        # mysql_native_password is built into the client library.
+        assert report["reachable"] is True, report
+        return
+    [finding] = report["findings"]
+    assert "Plugin caching_sha2_password could not be loaded" in finding["problem"]
+    assert "libmariadb3" in finding["fix"]
