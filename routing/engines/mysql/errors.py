@@ -124,7 +124,8 @@ EXPLANATIONS = [
         _os_login,
         "{code}",
         "Access denied for '{user}': {message}",
-        "On {server}, this account logs in through the operating system ({os_plugin}), not a password, "
+        "On {server}, this account logs in through the operating system ({os_plugin}) or only over the local "
+        "socket, not with a password over TCP, "
         "so an application cannot use it. Create a password account for the app instead:\n"
         "  {admin_client} -e \"CREATE USER 'app'@'%' {identified}; "
         "GRANT ALL PRIVILEGES ON \\`{database}\\`.* TO 'app'@'%';\"\n"
