@@ -11,7 +11,7 @@ PG_ENV := var/postgres/topology.env
 MIXED_ENV := var/mixed.env
 
 .PHONY: help run serve test test-sqlite test-live test-browser test-mysql test-postgres test-mixed lint format \
-	schema migrate demo-user clean \
+	schema migrate demo-user clean dist \
 	db-up db-down db-status run-mysql oracle-mysql test-oracle-mysql bench \
 	pg-up pg-down pg-status pg-failover run-postgres run-mixed
 
@@ -21,6 +21,7 @@ help:
 	@echo "make serve   the same API under gunicorn, DEBUG off (production-like)"
 	@echo "make schema  regenerate openapi/schema.yml after an API change"
 	@echo "make lint    ruff check and format check;  make format  fix them"
+	@echo "make dist    build the routing package (sdist and wheel) into dist/"
 	@echo "make clean   remove .venv and var/ (all local data)"
 	@echo
 	@echo "make db-up      start a local MariaDB primary and two replicas (ports 3307-3309)"
@@ -42,7 +43,7 @@ help:
 # The virtual environment, rebuilt when a requirements file changes. Serving
 # needs only requirements.txt; the test tools (pytest, ruff, schemathesis,
 # uvicorn, playwright) come with the first `make test` or `make lint`.
-$(BIN)/.installed: requirements.txt
+$(BIN)/.installed: requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
@@ -193,5 +194,11 @@ test-postgres: $(BIN)/.dev-installed
 test-mixed: $(BIN)/.dev-installed $(BIN)/.mysql-driver
 	$(BIN)/python -m topology.mixed_suite
 
+# The routing app as a distribution of its own: an sdist and a wheel in dist/.
+dist: $(BIN)/.dev-installed
+	rm -rf dist build routing.egg-info django_per_request_routing.egg-info
+	$(BIN)/python -m build --outdir dist .
+	@ls -1 dist
+
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var dist build *.egg-info

@@ -76,9 +76,10 @@ for folder in (DATA_DIR, TEST_DATA_DIR, STATIC_ROOT):
     folder.mkdir(parents=True, exist_ok=True)
 
 INSTALLED_APPS = [
-    # Before django.contrib.auth: its createsuperuser/changepassword write to
-    # the auth database instead of `default`.
-    "routing",
+    # The opt-in, routing-aware migrate, flush, loaddata, dumpdata,
+    # createsuperuser and changepassword; before django.contrib.auth, whose own
+    # createsuperuser/changepassword would otherwise win.
+    "routing.commands",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -88,6 +89,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "routing",
     "api",
 ]
 
@@ -267,6 +269,7 @@ if ROUTING not in {"on", "off", "multidb"}:
     raise ImproperlyConfigured(f"ROUTING={ROUTING!r}: use on (the default), off, or multidb.")
 if ROUTING != "on":
     INSTALLED_APPS.remove("routing")
+    INSTALLED_APPS.remove("routing.commands")
     _routing_middleware = MIDDLEWARE.index("routing.middleware.RoutingMiddleware")
     if ROUTING == "off":
         DATABASES = single_database(DATABASES)

@@ -15,6 +15,9 @@ MIDDLEWARE = "routing.middleware.RoutingMiddleware"
 SESSION_MIDDLEWARE = "django.contrib.sessions.middleware.SessionMiddleware"
 
 
+COMMANDS_APP = "routing.commands"
+
+
 @register("routing")
 def check_aliases(app_configs=None, **kwargs):
     errors = []
@@ -91,17 +94,19 @@ def check_installation(app_configs=None, **kwargs):
                 id="routing.W003",
             )
         )
+    # Only the opt-in commands care about order: Django takes a command from
+    # the first app in INSTALLED_APPS that has one.
     apps = list(settings.INSTALLED_APPS)
     if (
         "django.contrib.auth" in apps
-        and "routing" in apps
-        and apps.index("routing") > apps.index("django.contrib.auth")
+        and COMMANDS_APP in apps
+        and apps.index(COMMANDS_APP) > apps.index("django.contrib.auth")
     ):
         warnings.append(
             Warning(
-                "'routing' comes after 'django.contrib.auth' in INSTALLED_APPS, so createsuperuser and "
-                "changepassword write to the 'default' database instead of ROUTING_AUTH_DB.",
-                hint="Move 'routing' above 'django.contrib.auth'.",
+                f"'{COMMANDS_APP}' comes after 'django.contrib.auth' in INSTALLED_APPS, so Django's own "
+                "createsuperuser and changepassword run, on the 'default' database instead of ROUTING_AUTH_DB.",
+                hint=f"Move '{COMMANDS_APP}' above 'django.contrib.auth'.",
                 id="routing.W004",
             )
         )

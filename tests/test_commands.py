@@ -143,3 +143,32 @@ def test_flush_without_database_empties_every_database(alice, article):
     run("flush", interactive=False, verbosity=0)
     assert not Article.objects.exists()
     assert not get_user_model().objects.exists()
+
+
+ROUTING_AWARE = ("migrate", "flush", "loaddata", "dumpdata", "createsuperuser", "changepassword")
+
+
+def command_owners() -> dict[str, str]:
+    from django.core.management import get_commands
+
+    get_commands.cache_clear()
+    try:
+        return {name: get_commands()[name] for name in ROUTING_AWARE}
+    finally:
+        get_commands.cache_clear()
+
+
+def test_the_routing_aware_commands_are_opt_in(settings):
+    # This project asks for them.
+    assert set(command_owners().values()) == {"routing.commands"}
+    # A project with only "routing" keeps Django's own.
+    settings.INSTALLED_APPS = [app for app in settings.INSTALLED_APPS if app != "routing.commands"]
+    owners = command_owners()
+    assert owners == {
+        "migrate": "django.core",
+        "flush": "django.core",
+        "loaddata": "django.core",
+        "dumpdata": "django.core",
+        "createsuperuser": "django.contrib.auth",
+        "changepassword": "django.contrib.auth",
+    }

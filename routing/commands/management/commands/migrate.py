@@ -2,8 +2,8 @@ from django.core.management.base import CommandError
 from django.core.management.commands.migrate import Command as DjangoMigrateCommand
 
 from routing.aliases import duplicate_of, migration_aliases
+from routing.commands.management.defaults import NoDefaultDatabase
 from routing.conf import routing_settings
-from routing.management.defaults import NoDefaultDatabase
 
 
 class Command(NoDefaultDatabase, DjangoMigrateCommand):

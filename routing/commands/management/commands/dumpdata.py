@@ -4,7 +4,7 @@ from django.core.management.commands.dumpdata import Command as DjangoDumpDataCo
 from django.db import router
 
 from routing.aliases import migration_aliases
-from routing.management.defaults import NoDefaultDatabase
+from routing.commands.management.defaults import NoDefaultDatabase
 
 
 class Command(NoDefaultDatabase, DjangoDumpDataCommand):

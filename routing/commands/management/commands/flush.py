@@ -1,6 +1,6 @@
 from django.core.management.commands.flush import Command as DjangoFlushCommand
 
-from routing.management.defaults import EveryMigratedDatabase
+from routing.commands.management.defaults import EveryMigratedDatabase
 
 
 class Command(EveryMigratedDatabase, DjangoFlushCommand):

@@ -7,7 +7,7 @@ default``; with the auth apps on their own alias that is the wrong database.
 from django.contrib.auth import get_user_model
 from django.db import router
 
-from routing.management.defaults import NoDefaultDatabase
+from routing.commands.management.defaults import NoDefaultDatabase
 
 
 class RoutedDatabaseDefault(NoDefaultDatabase):

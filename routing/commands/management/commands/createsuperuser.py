@@ -1,6 +1,6 @@
 from django.contrib.auth.management.commands.createsuperuser import Command as DjangoCreateSuperuserCommand
 
-from routing.management.auth_defaults import RoutedDatabaseDefault
+from routing.commands.management.auth_defaults import RoutedDatabaseDefault
 
 
 class Command(RoutedDatabaseDefault, DjangoCreateSuperuserCommand):

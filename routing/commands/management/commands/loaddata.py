@@ -1,6 +1,6 @@
 from django.core.management.commands.loaddata import Command as DjangoLoadDataCommand
 
-from routing.management.defaults import EveryMigratedDatabase
+from routing.commands.management.defaults import EveryMigratedDatabase
 
 
 class Command(EveryMigratedDatabase, DjangoLoadDataCommand):
