@@ -86,6 +86,19 @@ def check_installation(app_configs=None, **kwargs):
                 id="routing.W002",
             )
         )
+    # PrimaryReplicaRouter answers for every model, so Django never asks a
+    # router after it (AuthRouter there is W002's case).
+    after = routers[routers.index(DATA_ROUTER) + 1 :] if DATA_ROUTER in routers else []
+    after = [other for other in after if other != AUTH_ROUTER]
+    if after:
+        warnings.append(
+            Warning(
+                f"PrimaryReplicaRouter is not the last router: {', '.join(map(str, after))} after it is never asked, "
+                "because PrimaryReplicaRouter answers for every model.",
+                hint=f"Move {DATA_ROUTER} to the end of DATABASE_ROUTERS; your own routers go before it.",
+                id="routing.W006",
+            )
+        )
     if MIDDLEWARE not in settings.MIDDLEWARE:
         warnings.append(
             Warning(

@@ -183,3 +183,35 @@ def test_cached_connection_follows_a_settings_change(settings):
     settings.ROUTING_COOLDOWN = 1  # any change: Django sends setting_changed
     assert connection_for("primary") is connections["primary"]
     assert before is connections["primary"]
+
+
+class CommentsFromThePrimary:
+    """A project's own router: comments are always read fresh, from the primary."""
+
+    def db_for_read(self, model, **hints):
+        return "primary" if model is Comment else None
+
+
+OWN_ROUTER = f"{__name__}.CommentsFromThePrimary"
+
+
+def test_a_projects_own_router_before_the_routing_ones_has_its_say(settings):
+    from routing.checks import check_installation
+
+    settings.DATABASE_ROUTERS = [OWN_ROUTER, *settings.DATABASE_ROUTERS]
+    assert [warning.id for warning in check_installation()] == []
+    with activate(Route("replica1", "replica-pick")):
+        assert router.db_for_read(Comment) == "primary"  # its answer
+        assert router.db_for_read(Article) == "replica1"  # the rest: routing's
+        assert router.db_for_read(User) == "auth_db"
+
+
+def test_a_router_after_the_catch_all_is_reported(settings):
+    from routing.checks import check_installation
+
+    settings.DATABASE_ROUTERS = [*settings.DATABASE_ROUTERS, OWN_ROUTER]
+    [warning] = check_installation()
+    assert warning.id == "routing.W006"
+    assert OWN_ROUTER in warning.msg
+    with activate(Route("replica1", "replica-pick")):
+        assert router.db_for_read(Comment) == "replica1"  # never asked, as the warning says
