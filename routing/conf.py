@@ -16,6 +16,7 @@ from django.core.signals import setting_changed
 from django.db import DEFAULT_DB_ALIAS
 
 DEFAULT_AUTH_APPS = ("auth", "contenttypes", "sessions", "admin")
+DEFAULT_COOKIE_NAME = "db_causal"
 
 # Values accepted by the override besides the aliases themselves.
 PRIMARY = "primary"
@@ -144,6 +145,34 @@ class RoutingSettings:
     def retry_after(self) -> int:
         """The Retry-After of a 503 while the primary is down."""
         return int(getattr(settings, "ROUTING_RETRY_AFTER", 5))
+
+    @_cached
+    def report_headers(self) -> str:
+        """Which routing headers responses carry: all, alias (X-DB-Alias only) or none (see routing.reporting)."""
+        return getattr(settings, "ROUTING_REPORT_HEADERS", "all")
+
+    @_cached
+    def report_to(self) -> str:
+        """Who gets them: everyone, or staff (staff users; everyone under DEBUG)."""
+        return getattr(settings, "ROUTING_REPORT_TO", "everyone")
+
+    @_cached
+    def cookie_name(self) -> str:
+        """The causal token's cookie."""
+        return getattr(settings, "ROUTING_COOKIE_NAME", DEFAULT_COOKIE_NAME)
+
+    @_cached
+    def cookie_secure(self) -> bool | None:
+        """Secure flag of the token cookie; None: when the request came over HTTPS."""
+        return getattr(settings, "ROUTING_COOKIE_SECURE", None)
+
+    @_cached
+    def cookie_httponly(self) -> bool:
+        return getattr(settings, "ROUTING_COOKIE_HTTPONLY", True)
+
+    @_cached
+    def cookie_samesite(self) -> str | None:
+        return getattr(settings, "ROUTING_COOKIE_SAMESITE", "Lax")
 
     @_cached
     def doctor_start_hint(self) -> str:

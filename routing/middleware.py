@@ -7,19 +7,13 @@ from time import perf_counter
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.cache import patch_vary_headers
 
 from routing import reasons, tokens
 from routing.conf import routing_settings
 from routing.overrides import HEADER_NAME, OverrideRejected
 from routing.policy import SAFE_METHODS
-from routing.reporting import (
-    ALIAS_HEADER,
-    NO_ALIAS,
-    REASON_HEADER,
-    TIMING_HEADER,
-    served_by,
-    server_timing,
-)
+from routing.reporting import NO_ALIAS, report, served_by, server_timing
 from routing.resolution import PrimaryUnavailable, resolve_route
 from routing.state import Route, activate
 
@@ -52,7 +46,7 @@ class RoutingMiddleware:
         try:
             route = resolve_route(request)
         except (OverrideRejected, PrimaryUnavailable) as refusal:
-            return _refused(refusal, started)
+            return _refused(request, refusal, started)
         with activate(route):
             response = self.get_response(request)
         if _retry_wanted(request, route):
@@ -66,7 +60,7 @@ class RoutingMiddleware:
         try:
             route = await sync_to_async(resolve_route)(request)
         except (OverrideRejected, PrimaryUnavailable) as refusal:
-            return _refused(refusal, started)
+            return _refused(request, refusal, started)
         with activate(route):
             response = await self.get_response(request)
         if _retry_wanted(request, route):
@@ -95,24 +89,21 @@ def _route_for_retry(request: HttpRequest, route: Route) -> Route:
 
 def _finish(request: HttpRequest, response: HttpResponse, route: Route, started: float) -> HttpResponse:
     alias, reason = served_by(route)
-    response.headers[ALIAS_HEADER] = alias
-    response.headers[REASON_HEADER] = reason
-    response.headers[TIMING_HEADER] = server_timing(route, perf_counter() - started)
+    elapsed = perf_counter() - started
+    report(request, response, alias, reason, lambda: server_timing(route, elapsed))
     _vary_on_routing(response)
     _hand_out_token(request, response, route)
     return response
 
 
-_VARY = f"{HEADER_NAME}, {tokens.HEADER_NAME}"
+# What decides the database: the override header and the causal token, sent as
+# a header or a cookie (the query parameter is part of the URL already).
+_VARY = (HEADER_NAME, tokens.HEADER_NAME, "Cookie")
 
 
 def _vary_on_routing(response: HttpResponse) -> None:
-    """The same URL may be answered by another database: caches must key on the routing headers."""
-    vary = response.headers.get("Vary")
-    if not vary:
-        response.headers["Vary"] = _VARY
-    elif HEADER_NAME.lower() not in vary.lower():
-        response.headers["Vary"] = f"{vary}, {_VARY}"
+    """The same URL may be answered by another database: caches must key on what chose it."""
+    patch_vary_headers(response, _VARY)
 
 
 def _hand_out_token(request: HttpRequest, response: HttpResponse, route: Route) -> None:
@@ -122,17 +113,18 @@ def _hand_out_token(request: HttpRequest, response: HttpResponse, route: Route) 
         return
     value = token.encode()
     response.headers[tokens.HEADER_NAME] = value
+    secure = routing_settings.cookie_secure
     response.set_cookie(
-        tokens.COOKIE_NAME,
+        routing_settings.cookie_name,
         value,
         max_age=int(tokens.lifetime(token)) or 1,
-        httponly=True,
-        samesite="Lax",
-        secure=request.is_secure(),
+        httponly=routing_settings.cookie_httponly,
+        samesite=routing_settings.cookie_samesite,
+        secure=request.is_secure() if secure is None else secure,
     )
 
 
-def _refused(refusal: OverrideRejected | PrimaryUnavailable, started: float) -> HttpResponse:
+def _refused(request: HttpRequest, refusal: OverrideRejected | PrimaryUnavailable, started: float) -> HttpResponse:
     body = {"detail": refusal.detail, "code": refusal.code}
     if isinstance(refusal, OverrideRejected):
         body["allowed"] = list(refusal.allowed)
@@ -140,9 +132,8 @@ def _refused(refusal: OverrideRejected | PrimaryUnavailable, started: float) -> 
     else:
         alias, reason = routing_settings.primary, reasons.PRIMARY_UNAVAILABLE
     response = JsonResponse(body, status=refusal.status_code, json_dumps_params=_COMPACT_JSON)
-    response.headers[ALIAS_HEADER] = alias
-    response.headers[REASON_HEADER] = reason
-    response.headers[TIMING_HEADER] = server_timing(None, perf_counter() - started)
+    elapsed = perf_counter() - started
+    report(request, response, alias, reason, lambda: server_timing(None, elapsed))
     if isinstance(refusal, PrimaryUnavailable):
         response.headers["Retry-After"] = str(routing_settings.retry_after)
     _vary_on_routing(response)

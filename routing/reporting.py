@@ -1,8 +1,19 @@
-"""Turning a request's route and query log into response headers."""
+"""Turning a request's route and query log into response headers.
+
+Which headers are sent, and to whom, is the deployment's choice: database
+names and timings tell an outsider something about the setup.
+``ROUTING_REPORT_HEADERS`` is ``all`` (the default: ``X-DB-Alias``,
+``X-DB-Route-Reason``, ``Server-Timing``), ``alias`` (``X-DB-Alias`` only) or
+``none``; ``ROUTING_REPORT_TO`` is ``everyone`` (the default) or ``staff``
+(staff users, and everyone while ``DEBUG`` is on). The causal token is not
+reporting: it is sent whenever a write commits, since read-your-writes needs it.
+"""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS
+from django.http import HttpRequest, HttpResponse
 
 from routing.conf import routing_settings
 from routing.state import Route
@@ -12,6 +23,32 @@ REASON_HEADER = "X-DB-Route-Reason"
 TIMING_HEADER = "Server-Timing"
 # Reported when an override was refused and no alias served the request.
 NO_ALIAS = "none"
+
+# ROUTING_REPORT_HEADERS and ROUTING_REPORT_TO values.
+REPORT_ALL, REPORT_ALIAS, REPORT_NONE = "all", "alias", "none"
+REPORT_HEADERS = (REPORT_ALL, REPORT_ALIAS, REPORT_NONE)
+TO_EVERYONE, TO_STAFF = "everyone", "staff"
+REPORT_TO = (TO_EVERYONE, TO_STAFF)
+
+
+def reported_headers(request: HttpRequest) -> str:
+    """What this request's response may carry: all, alias or none."""
+    chosen = routing_settings.report_headers
+    if chosen == REPORT_NONE or routing_settings.report_to == TO_EVERYONE or settings.DEBUG:
+        return chosen
+    user = getattr(request, "user", None)  # Django's, or DRF's once a view authenticated it
+    return chosen if getattr(user, "is_staff", False) else REPORT_NONE
+
+
+def report(request: HttpRequest, response: HttpResponse, alias: str, reason: str, timing) -> None:
+    """Set the routing headers the settings allow; ``timing`` is called only when Server-Timing is sent."""
+    chosen = reported_headers(request)
+    if chosen == REPORT_NONE:
+        return
+    response.headers[ALIAS_HEADER] = alias
+    if chosen == REPORT_ALL:
+        response.headers[REASON_HEADER] = reason
+        response.headers[TIMING_HEADER] = timing()
 
 
 def served_by(route: Route) -> tuple[str, str]:

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.checks import Error, Warning, register
 
 from routing.conf import READ_YOUR_WRITES_MODES
+from routing.reporting import REPORT_HEADERS, REPORT_TO
 
 # A problem with the value, or None when it is fine.
 Validator = Callable[[object], str | None]
@@ -86,6 +87,29 @@ def _text(value) -> str | None:
     return None if isinstance(value, str) else "must be a string"
 
 
+def _flag(*, none_allowed: bool) -> Validator:
+    def validate(value) -> str | None:
+        if value is None and none_allowed:
+            return None
+        if not isinstance(value, bool):
+            return "must be True or False" + (" (or None: when the request came over HTTPS)" if none_allowed else "")
+        return None
+
+    return validate
+
+
+def _samesite(value) -> str | None:
+    if value in ("Lax", "Strict", "None", None, False):
+        return None
+    return "must be 'Lax', 'Strict', 'None' (the string), or None/False to leave the attribute out"
+
+
+def _cookie_name(value) -> str | None:
+    if not isinstance(value, str) or not value or any(char in value for char in ' ;,="\t'):
+        return "must be a non-empty cookie name without spaces, ';', ',', '=' or quotes"
+    return None
+
+
 def _text_mapping(value) -> str | None:
     if not isinstance(value, Mapping):
         return "must be a dict of alias -> environment variable name"
@@ -123,6 +147,12 @@ SPECS = (
     SettingSpec("ROUTING_RETRY_AFTER", _whole(positive=False), "5", "routing.E116"),
     SettingSpec("ROUTING_DOCTOR_START_HINT", _text, '"make db-up"', "routing.E117"),
     SettingSpec("ROUTING_DOCTOR_URL_VARIABLES", _text_mapping, '{"primary": "PRIMARY_DATABASE_URL"}', "routing.E118"),
+    SettingSpec("ROUTING_REPORT_HEADERS", _one_of(REPORT_HEADERS), '"alias"', "routing.E119"),
+    SettingSpec("ROUTING_REPORT_TO", _one_of(REPORT_TO), '"staff"', "routing.E120"),
+    SettingSpec("ROUTING_COOKIE_NAME", _cookie_name, '"db_causal"', "routing.E121"),
+    SettingSpec("ROUTING_COOKIE_SECURE", _flag(none_allowed=True), "True", "routing.E122"),
+    SettingSpec("ROUTING_COOKIE_HTTPONLY", _flag(none_allowed=False), "True", "routing.E123"),
+    SettingSpec("ROUTING_COOKIE_SAMESITE", _samesite, '"Lax"', "routing.E124"),
 )
 KNOWN = {spec.name for spec in SPECS} | {"ROUTING_ALLOW_OVERRIDE"}
 UNKNOWN_SETTING_ID = "routing.W101"

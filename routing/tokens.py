@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 from django.core import signing
 
-from routing.conf import CAUSAL, OFF, WINDOW, routing_settings
+from routing.conf import CAUSAL, DEFAULT_COOKIE_NAME, OFF, WINDOW, routing_settings
 from routing.engines import positions_named
 
 HEADER_NAME = "X-DB-Causal-Token"
-COOKIE_NAME = "db_causal"
+COOKIE_NAME = DEFAULT_COOKIE_NAME  # ROUTING_COOKIE_NAME changes it
 _HEADER_META_KEY = "HTTP_X_DB_CAUSAL_TOKEN"
 _SALT = "routing.causal-token"
 
@@ -63,7 +63,7 @@ def decode(raw: str) -> CausalToken:
 
 def presented(request) -> str | None:
     """The raw token the request carries: the header wins over the cookie."""
-    return request.META.get(_HEADER_META_KEY, "").strip() or request.COOKIES.get(COOKIE_NAME) or None
+    return request.META.get(_HEADER_META_KEY, "").strip() or request.COOKIES.get(routing_settings.cookie_name) or None
 
 
 def lifetime(token: CausalToken) -> float:

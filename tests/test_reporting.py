@@ -1,7 +1,10 @@
-"""Which alias a response names, and the Server-Timing header."""
+"""Which alias a response names, the Server-Timing header, and which headers are sent to whom."""
+
+import pytest
 
 from routing.reporting import served_by, server_timing
 from routing.state import QueryLog, Route
+from tests.conftest import basic_auth, make_user, routed_db
 
 
 def route_with(alias: str, reason: str, ran: dict[str, int], reasons: dict[str, str] | None = None) -> Route:
@@ -48,3 +51,79 @@ def test_server_timing_has_one_entry_per_alias_then_total():
 
 def test_server_timing_without_route():
     assert server_timing(None, 0.0005) == "total;dur=0.50"
+
+
+# What is sent, and to whom --------------------------------------------------------------------
+
+ROUTING_HEADERS = ("X-DB-Alias", "X-DB-Route-Reason", "Server-Timing")
+
+
+def sent(response) -> tuple[str, ...]:
+    return tuple(name for name in ROUTING_HEADERS if name in response.headers)
+
+
+@routed_db
+@pytest.mark.parametrize(
+    ("chosen", "expected"),
+    [("all", ROUTING_HEADERS), ("alias", ("X-DB-Alias",)), ("none", ())],
+)
+def test_report_headers_chooses_what_is_sent(anon, settings, chosen, expected):
+    settings.ROUTING_REPORT_HEADERS = chosen
+    response = anon.get("/api/articles/")
+    assert response.status_code == 200
+    assert sent(response) == expected
+
+
+@routed_db
+def test_report_headers_apply_to_refusals_too(anon, settings):
+    settings.ROUTING_REPORT_HEADERS = "alias"
+    settings.ROUTING_ALLOW_OVERRIDE = "primary-only"
+    response = anon.get("/api/articles/", HTTP_X_DB_ALIAS="replica1")
+    assert response.status_code == 403
+    assert sent(response) == ("X-DB-Alias",)
+
+
+@routed_db
+def test_report_to_staff_hides_the_headers_from_everyone_else(anon, settings):
+    settings.DEBUG = False
+    settings.ROUTING_REPORT_TO = "staff"
+    assert sent(anon.get("/api/articles/")) == ()
+    make_user("carol")
+    assert sent(anon.get("/api/articles/", HTTP_AUTHORIZATION=basic_auth("carol"))) == ()
+    staff = make_user("dave")
+    staff.is_staff = True
+    staff.save()
+    assert sent(anon.get("/api/articles/", HTTP_AUTHORIZATION=basic_auth("dave"))) == ROUTING_HEADERS
+    # Under DEBUG everyone is a developer.
+    settings.DEBUG = True
+    assert sent(anon.get("/api/articles/")) == ROUTING_HEADERS
+
+
+@routed_db
+def test_vary_is_patched_without_losing_what_was_there(anon):
+    response = anon.get("/api/articles/")
+    vary = [value.strip() for value in response.headers["Vary"].split(",")]
+    assert {"X-DB-Alias", "X-DB-Causal-Token", "Cookie"} <= set(vary)
+    assert len(vary) == len({value.lower() for value in vary}), "no header named twice"
+
+
+@routed_db
+def test_the_token_cookie_takes_its_name_and_flags_from_the_settings(settings):
+    from rest_framework.test import APIClient
+
+    settings.ROUTING_COOKIE_NAME = "rw_token"
+    settings.ROUTING_COOKIE_SECURE = True
+    settings.ROUTING_COOKIE_SAMESITE = "Strict"
+    make_user("erin")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=basic_auth("erin"))
+    response = client.post("/api/articles/", {"title": "Cookie"}, format="json")
+    assert response.status_code == 201
+    cookie = response.cookies["rw_token"]
+    assert cookie["secure"] is True
+    assert cookie["samesite"] == "Strict"
+    assert cookie["httponly"] is True
+    assert "db_causal" not in response.cookies
+    # And the renamed cookie is the one read back.
+    read = client.get(f"/api/articles/{response.json()['id']}/")
+    assert read.headers["X-DB-Route-Reason"].startswith("causal-")

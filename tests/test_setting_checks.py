@@ -35,6 +35,12 @@ def test_this_projects_settings_pass():
         ("ROUTING_RETRY_AFTER", -5, "routing.E116", "must not be negative"),
         ("ROUTING_DOCTOR_START_HINT", 3, "routing.E117", "must be a string"),
         ("ROUTING_DOCTOR_URL_VARIABLES", ["PRIMARY_DATABASE_URL"], "routing.E118", "dict"),
+        ("ROUTING_REPORT_HEADERS", "alias-only", "routing.E119", "'all', 'alias', 'none'"),
+        ("ROUTING_REPORT_TO", "admins", "routing.E120", "'everyone', 'staff'"),
+        ("ROUTING_COOKIE_NAME", "db causal", "routing.E121", "without spaces"),
+        ("ROUTING_COOKIE_SECURE", "yes", "routing.E122", "True or False"),
+        ("ROUTING_COOKIE_HTTPONLY", None, "routing.E123", "True or False"),
+        ("ROUTING_COOKIE_SAMESITE", "lax", "routing.E124", "'Lax', 'Strict'"),
     ],
 )
 def test_a_wrong_value_is_an_error_that_names_the_setting_and_the_fix(settings, name, value, check_id, says):
