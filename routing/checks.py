@@ -22,7 +22,9 @@ COMMANDS_APP = "routing.commands"
 def check_aliases(app_configs=None, **kwargs):
     errors = []
     databases = settings.DATABASES
-    named = [("ROUTING_PRIMARY", routing_settings.primary), ("ROUTING_AUTH_DB", routing_settings.auth_db)]
+    named = [("ROUTING_PRIMARY", routing_settings.primary)]
+    if routing_settings.auth_db is not None:  # optional: without it, auth is routed like the rest
+        named.append(("ROUTING_AUTH_DB", routing_settings.auth_db))
     named += [("ROUTING_REPLICAS", replica) for replica in routing_settings.replicas]
     named += [("ROUTING_AUTH_REPLICAS", replica) for replica in routing_settings.auth_replicas]
     for setting, alias in named:
@@ -46,12 +48,15 @@ def check_aliases(app_configs=None, **kwargs):
         errors.append(
             Error(
                 f"ROUTING_AUTH_DB {routing_settings.auth_db!r} is also the primary or a replica.",
-                hint="Give the auth apps an alias of their own (it may point at another database on the same server).",
+                hint=(
+                    "Give the auth apps an alias of their own (it may point at another database on the same "
+                    "server), or remove ROUTING_AUTH_DB to route them like every other app."
+                ),
                 id="routing.E003",
             )
         )
     primary = databases.get(routing_settings.primary)
-    auth = databases.get(routing_settings.auth_db)
+    auth = databases.get(routing_settings.auth_db) if routing_settings.auth_db is not None else None
     if primary and auth and routing_settings.primary != routing_settings.auth_db and same_database(primary, auth):
         errors.append(
             Error(

@@ -56,18 +56,22 @@ class RoutingSettings:
 
     @_cached
     def primary(self) -> str:
-        """Alias that receives every write and every pinned read."""
-        return getattr(settings, "ROUTING_PRIMARY", "primary")
+        """Alias that receives every write and every pinned read; Django's ``default`` unless set."""
+        return getattr(settings, "ROUTING_PRIMARY", DEFAULT_DB_ALIAS)
 
     @_cached
     def replicas(self) -> tuple[str, ...]:
-        """Aliases that serve the reads of safe requests."""
-        return tuple(getattr(settings, "ROUTING_REPLICAS", ("replica1", "replica2")))
+        """Aliases that serve the reads of safe requests; none unless set (reads then stay on the primary)."""
+        return tuple(getattr(settings, "ROUTING_REPLICAS", ()))
 
     @_cached
-    def auth_db(self) -> str:
-        """Alias that holds the apps listed in ``auth_apps``."""
-        return getattr(settings, "ROUTING_AUTH_DB", "auth_db")
+    def auth_db(self) -> str | None:
+        """Alias that holds the apps listed in ``auth_apps``; None: no database of their own.
+
+        Without one, the auth apps are routed like every other app: writes to
+        the primary, reads to the request's replica.
+        """
+        return getattr(settings, "ROUTING_AUTH_DB", None)
 
     @_cached
     def auth_replicas(self) -> tuple[str, ...]:

@@ -31,7 +31,8 @@ class AuthRouter:
     """
 
     def _owns(self, model_or_obj) -> bool:
-        return model_or_obj._meta.app_label in routing_settings.auth_apps
+        # Without ROUTING_AUTH_DB this router has no opinion at all.
+        return routing_settings.auth_db is not None and model_or_obj._meta.app_label in routing_settings.auth_apps
 
     def db_for_read(self, model, **hints):
         if not self._owns(model):
@@ -51,7 +52,7 @@ class AuthRouter:
         return None
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
-        if app_label in routing_settings.auth_apps:
+        if routing_settings.auth_db is not None and app_label in routing_settings.auth_apps:
             return db == routing_settings.auth_db
         return None
 

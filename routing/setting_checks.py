@@ -31,6 +31,10 @@ def _name(value) -> str | None:
     return None
 
 
+def _optional_name(value) -> str | None:
+    return None if value is None else _name(value)
+
+
 def _names(value) -> str | None:
     if isinstance(value, str) or not isinstance(value, list | tuple):
         return "must be a list or tuple of database aliases (a single alias is a string: wrap it in a list)"
@@ -129,7 +133,7 @@ class SettingSpec:
 SPECS = (
     SettingSpec("ROUTING_PRIMARY", _name, '"primary"', "routing.E101"),
     SettingSpec("ROUTING_REPLICAS", _names, '["replica1", "replica2"]', "routing.E102"),
-    SettingSpec("ROUTING_AUTH_DB", _name, '"auth_db"', "routing.E103"),
+    SettingSpec("ROUTING_AUTH_DB", _optional_name, '"auth_db" (or None: no auth database)', "routing.E103"),
     SettingSpec("ROUTING_AUTH_REPLICAS", _names, '["auth_replica1"]', "routing.E104"),
     SettingSpec("ROUTING_AUTH_APPS", _apps, '["auth", "contenttypes", "sessions", "admin"]', "routing.E105"),
     # ROUTING_ALLOW_OVERRIDE has had its own check since the start: routing.E005.

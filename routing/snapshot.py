@@ -30,6 +30,6 @@ def snapshot() -> dict:
             }
         )
     auth = routing_settings.auth_db
-    if auth != routing_settings.primary:
+    if auth is not None and auth != routing_settings.primary:
         aliases.append({"alias": auth, "role": "auth", **probes.writable(auth).as_dict()})
     return {"primary_reachable": primary["reachable"], "aliases": aliases}

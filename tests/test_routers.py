@@ -215,3 +215,35 @@ def test_a_router_after_the_catch_all_is_reported(settings):
     assert OWN_ROUTER in warning.msg
     with activate(Route("replica1", "replica-pick")):
         assert router.db_for_read(Comment) == "replica1"  # never asked, as the warning says
+
+
+# Without an auth database --------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_auth_db(settings):
+    """A project that never set ROUTING_AUTH_DB: the auth apps live with the data."""
+    del settings.ROUTING_AUTH_DB
+    del settings.ROUTING_AUTH_REPLICAS
+
+
+@pytest.mark.usefixtures("no_auth_db")
+@pytest.mark.parametrize("model", AUTH_MODELS)
+def test_without_an_auth_database_auth_models_are_routed_like_the_rest(model):
+    assert AuthRouter().db_for_read(model) is None
+    assert router.db_for_write(model) == "primary"
+    assert router.db_for_read(model) == "primary"  # outside a request
+    with activate(Route("replica2", "replica-pick")):
+        assert router.db_for_read(model) == "replica2"
+        assert router.db_for_write(model) == "primary"
+    assert router.allow_migrate("primary", model._meta.app_label)
+    assert not router.allow_migrate("auth_db", model._meta.app_label)
+    assert not router.allow_migrate("replica1", model._meta.app_label)
+
+
+@pytest.mark.usefixtures("no_auth_db")
+def test_without_an_auth_database_no_check_complains():
+    from routing.checks import check_aliases, check_installation
+    from routing.setting_checks import check_setting_values
+
+    assert [message.id for message in (*check_aliases(), *check_installation(), *check_setting_values())] == []

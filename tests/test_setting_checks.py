@@ -20,7 +20,7 @@ def test_this_projects_settings_pass():
         ("ROUTING_PRIMARY", "", "routing.E101", "non-empty string"),
         ("ROUTING_REPLICAS", "replica1", "routing.E102", "wrap it in a list"),
         ("ROUTING_REPLICAS", ["replica1", "replica1"], "routing.E102", "lists an alias twice"),
-        ("ROUTING_AUTH_DB", None, "routing.E103", "database alias"),
+        ("ROUTING_AUTH_DB", 3, "routing.E103", "database alias"),
         ("ROUTING_AUTH_REPLICAS", [1], "routing.E104", "only database aliases"),
         ("ROUTING_AUTH_APPS", "auth", "routing.E105", "list of app labels"),
         ("ROUTING_MAX_REPLICA_LAG", "5", "routing.E107", "not a string"),
@@ -72,3 +72,13 @@ def test_a_misspelt_setting_is_a_warning_with_the_right_name(settings):
     assert message.startswith("ROUTING_READ_YOUR_WRITE is not a setting")
     [warning] = check_unknown_settings()
     assert warning.hint == "Did you mean ROUTING_READ_YOUR_WRITES?"
+
+
+def test_the_defaults_name_no_alias_of_this_demo(settings):
+    from routing.conf import routing_settings
+
+    for name in ("ROUTING_PRIMARY", "ROUTING_REPLICAS", "ROUTING_AUTH_DB", "ROUTING_AUTH_REPLICAS"):
+        delattr(settings, name)
+    assert routing_settings.primary == "default"
+    assert routing_settings.replicas == ()
+    assert routing_settings.auth_db is None
