@@ -1,47 +1,16 @@
-"""Post-processing: routing response headers and error responses on every operation.
+"""Post-processing: this API's error responses and input rules on every operation.
 
-Done in a hook rather than per view so no response is missed, including
-DELETE's 204 that carries no body.
+The routing parameters and headers come from the routing package's own hook
+(routing.spectacular.document_routing), which runs after ``document_errors``
+so the error responses get the routing headers too; ``allow_empty_query_values``
+runs last, so the routing query parameter is covered as well.
 """
 
 from __future__ import annotations
 
-from routing import reasons, tokens
-from routing.conf import routing_settings
-from routing.reporting import ALIAS_HEADER, NO_ALIAS, REASON_HEADER, TIMING_HEADER
-
 ERROR_SCHEMA = "Error"
 _HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 _UNSAFE_METHODS = {"post", "put", "patch", "delete"}
-
-
-def _token_headers() -> dict[str, dict]:
-    return {
-        tokens.HEADER_NAME: {
-            "description": "After a committed write: send it back (header or the `db_causal` cookie, set at "
-            "the same time) so your next reads see this write.",
-            "schema": {"type": "string"},
-        },
-    }
-
-
-def _headers() -> dict[str, dict]:
-    return {
-        ALIAS_HEADER: {
-            "description": "The data alias that served the request "
-            f"(`{NO_ALIAS}` when a routing override was refused and nothing ran).",
-            "schema": {"type": "string", "enum": [*routing_settings.data_aliases, NO_ALIAS]},
-        },
-        REASON_HEADER: {
-            "description": "Why the request was served there.",
-            "schema": {"type": "string", "enum": list(reasons.ALL)},
-        },
-        TIMING_HEADER: {
-            "description": 'One entry per alias that executed queries, e.g. `replica1;desc="3 queries";dur=1.20`, '
-            "then `total;dur=...` for the whole request (milliseconds).",
-            "schema": {"type": "string"},
-        },
-    }
 
 
 def _error_schema() -> dict:
@@ -107,32 +76,33 @@ def _document_text_rules(schemas: dict) -> None:
                 field["pattern"] = _NO_NUL
 
 
-def document_routing(result: dict, generator, request, public) -> dict:
+def document_errors(result: dict, generator, request, public) -> dict:
     components = result.setdefault("components", {})
     _document_text_rules(components.get("schemas", {}))
-    components.setdefault("headers", {}).update({**_headers(), **_token_headers()})
     components.setdefault("schemas", {})[ERROR_SCHEMA] = _error_schema()
-    header_refs = {name: {"$ref": f"#/components/headers/{name}"} for name in _headers()}
-    token_refs = {name: {"$ref": f"#/components/headers/{name}"} for name in _token_headers()}
-
     for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method not in _HTTP_METHODS:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status, description in _error_responses(method, path, operation).items():
+                responses.setdefault(status, _error_response(description))
+            for status, response in responses.items():
+                if status in {"429", "503"}:
+                    response.setdefault("headers", {})["Retry-After"] = {
+                        "description": "Seconds to wait before retrying.",
+                        "schema": {"type": "integer"},
+                    }
+    return result
+
+
+def allow_empty_query_values(result: dict, generator, request, public) -> dict:
+    """Every query parameter sent empty (`?page=`, as forms do) means "not given"."""
+    for operations in result.get("paths", {}).values():
         for method, operation in operations.items():
             if method not in _HTTP_METHODS:
                 continue
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "query":
-                    # Every query parameter sent empty (`?page=`, as forms do) means "not given".
                     parameter["allowEmptyValue"] = True
-            responses = operation.setdefault("responses", {})
-            for status, description in _error_responses(method, path, operation).items():
-                responses.setdefault(status, _error_response(description))
-            for status, response in responses.items():
-                response.setdefault("headers", {}).update(header_refs)
-                if method in _UNSAFE_METHODS and status.startswith("2"):
-                    response["headers"].update(token_refs)
-                if status in {"429", "503"}:
-                    response["headers"]["Retry-After"] = {
-                        "description": "Seconds to wait before retrying.",
-                        "schema": {"type": "integer"},
-                    }
     return result

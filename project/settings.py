@@ -229,7 +229,7 @@ REST_FRAMEWORK = {
     # Writes per user (per IP for anonymous requests); over it: 429 with Retry-After.
     "DEFAULT_THROTTLE_RATES": {"writes": os.environ.get("WRITE_THROTTLE_RATE", "60/min")},
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "openapi.schema.RoutingAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -254,7 +254,10 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         # A custom list replaces the default one: keep the enum hook.
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "openapi.hooks.document_routing",
+        "openapi.hooks.document_errors",
+        # The routing package's: override parameters and routing headers on every operation.
+        "routing.spectacular.document_routing",
+        "openapi.hooks.allow_empty_query_values",
     ],
 }
 

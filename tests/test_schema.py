@@ -123,3 +123,19 @@ def test_causal_token_is_documented(schema):
 def test_health_endpoint_is_documented(schema):
     health = schema["paths"]["/api/health/"]["get"]
     assert {"200", "503"} <= set(health["responses"])
+
+
+def test_the_packages_hook_documents_only_the_headers_the_settings_send(settings):
+    from routing.spectacular import document_routing
+
+    settings.ROUTING_REPORT_HEADERS = "alias"
+    document = {"paths": {"/x/": {"get": {"responses": {"200": {}}}, "post": {"responses": {"201": {}}}}}}
+    result = document_routing(document, None, None, True)
+    assert set(result["components"]["headers"]) == {"X-DB-Alias", "X-DB-Causal-Token"}
+    get, post = result["paths"]["/x/"]["get"], result["paths"]["/x/"]["post"]
+    assert set(get["responses"]["200"]["headers"]) == {"X-DB-Alias"}
+    assert set(post["responses"]["201"]["headers"]) == {"X-DB-Alias", "X-DB-Causal-Token"}
+    # A write accepts only `primary`; a read any alias, and the causal token.
+    [post_header] = [p for p in post["parameters"] if p["name"] == "X-DB-Alias"]
+    assert post_header["schema"]["enum"] == ["primary"]
+    assert {p["name"] for p in get["parameters"]} == {"X-DB-Alias", "db", "X-DB-Causal-Token", "db_causal"}
