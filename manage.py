@@ -27,7 +27,7 @@ def main() -> None:
 def connection_failure(argv: list[str]) -> str | None:
     from django.conf import settings
 
-    from routing.doctor import explain_connection_failure
+    from routing import explain_connection_failure
 
     command = argv[1] if len(argv) > 1 else "manage.py"
     return explain_connection_failure(settings.DATABASES, command)

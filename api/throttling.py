@@ -1,10 +1,9 @@
 """Per-user rate limit on writes: a client cannot flood the primary."""
 
 from django.core.exceptions import ImproperlyConfigured
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.settings import api_settings
 from rest_framework.throttling import UserRateThrottle
-
-from routing.policy import SAFE_METHODS
 
 
 class WriteRateThrottle(UserRateThrottle):

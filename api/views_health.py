@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from routing.snapshot import snapshot
+from routing import health_snapshot
 
 
 class AliasHealthSerializer(serializers.Serializer):
@@ -55,7 +55,7 @@ class HealthView(APIView):
         responses={200: HealthSerializer, 503: HealthSerializer},
     )
     def get(self, request: Request) -> Response:
-        report = snapshot()
+        report = health_snapshot()
         aliases = report["aliases"]
         if not report["primary_reachable"]:
             status = "down"

@@ -20,7 +20,12 @@ _PUBLIC = {
     "PrimaryReplicaRouter": "routing.routers",
     "AuthRouter": "routing.routers",
     "routing_settings": "routing.conf",
+    "health_snapshot": "routing.snapshot",
+    "explain_connection_failure": "routing.doctor",
 }
+
+# Public names that differ from the name in their module.
+_DEFINED_AS = {"health_snapshot": "snapshot"}
 
 __all__ = ["__version__", *_PUBLIC]
 
@@ -30,7 +35,7 @@ def __getattr__(name: str):
         module = _PUBLIC[name]
     except KeyError:
         raise AttributeError(f"module 'routing' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(importlib.import_module(module), _DEFINED_AS.get(name, name))
     globals()[name] = value  # later lookups skip this function
     return value
 

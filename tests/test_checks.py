@@ -69,3 +69,27 @@ def test_routing_itself_may_come_anywhere(settings):
     apps = [app for app in settings.INSTALLED_APPS if app != "routing"]
     settings.INSTALLED_APPS = [*apps, "routing"]
     assert ids(check_installation()) == []
+
+
+def test_the_public_api_is_what_all_names():
+    import routing
+
+    for name in routing.__all__:
+        assert getattr(routing, name) is not None, name
+    assert routing.health_snapshot.__module__ == "routing.snapshot"
+    with pytest.raises(AttributeError):
+        routing.not_public  # noqa: B018
+
+
+def test_the_demo_uses_only_the_public_api():
+    import ast
+    from pathlib import Path
+
+    project = Path(__file__).resolve().parents[1]
+    private = []
+    for folder in ("api", "openapi", "project"):
+        for path in (project / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("routing."):
+                    private.append(f"{path.relative_to(project)}: from {node.module} import ...")
+    assert private == []
