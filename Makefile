@@ -11,7 +11,7 @@ PG_ENV := var/postgres/topology.env
 MIXED_ENV := var/mixed.env
 
 .PHONY: help run serve test test-sqlite test-live test-browser test-mysql test-postgres test-mixed lint format \
-	schema migrate demo-user clean dist \
+	schema migrate demo-user clean dist test-matrix test-package \
 	db-up db-down db-status run-mysql oracle-mysql test-oracle-mysql bench \
 	pg-up pg-down pg-status pg-failover run-postgres run-mixed
 
@@ -163,7 +163,7 @@ schema: $(BIN)/.dev-installed
 # (gunicorn and uvicorn), fuzzed and hammered; then the suite again on a private
 # MariaDB topology and on a private PostgreSQL one (own ports, own temporary
 # folders) when their server programs exist.
-test: lint test-sqlite test-live test-mysql test-oracle-mysql test-postgres test-mixed
+test: lint test-sqlite test-live test-mysql test-oracle-mysql test-postgres test-mixed test-package test-matrix
 
 test-sqlite: $(BIN)/.dev-installed
 	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
@@ -193,6 +193,27 @@ test-postgres: $(BIN)/.dev-installed
 # The suite on the mixed deployment: data on PostgreSQL, auth_db on MariaDB.
 test-mixed: $(BIN)/.dev-installed $(BIN)/.mysql-driver
 	$(BIN)/python -m topology.mixed_suite
+
+# The routing package's own tests (tests/package/: a project of their own, no
+# api/) on SQLite and on real MariaDB, Oracle MySQL and PostgreSQL replication,
+# each server run skipped with the reason when its programs are missing
+# (required with CI=true).
+PACKAGE_TESTS := --ds=tests.package.settings --confcutdir=tests/package -p no:cacheprovider -q tests/package
+test-package: $(BIN)/.dev-installed $(BIN)/.mysql-driver
+	$(BIN)/python -m pytest $(PACKAGE_TESTS)
+	PACKAGE_TEST_DATABASE=server $(BIN)/python -m topology.suite --server mariadb $(PACKAGE_TESTS)
+	PACKAGE_TEST_DATABASE=server $(BIN)/python -m topology.suite --server oracle-mysql $(PACKAGE_TESTS)
+	PACKAGE_TEST_DATABASE=server $(BIN)/python -m topology.pg.suite $(PACKAGE_TESTS)
+
+# The same tests on Python 3.11-3.13
+# x Django 5.2 LTS and 6.1, with nox. The interpreters come from PATH, and from
+# pyenv when it has them (PYTHONS_FROM lists the folders tried).
+PYENV_ROOT ?= $(HOME)/.pyenv
+PYTHONS_FROM = $(wildcard $(PYENV_ROOT)/versions/3.11*/bin $(PYENV_ROOT)/versions/3.12*/bin $(PYENV_ROOT)/versions/3.13*/bin)
+empty :=
+space := $(empty) $(empty)
+test-matrix: $(BIN)/.dev-installed
+	PATH="$(subst $(space),:,$(PYTHONS_FROM)):$$PATH" $(BIN)/nox --envdir var/nox
 
 # The routing app as a distribution of its own: an sdist and a wheel in dist/.
 dist: $(BIN)/.dev-installed

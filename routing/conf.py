@@ -35,6 +35,8 @@ def _cached(method):
 
     @functools.wraps(method)
     def getter(self):
+        if settings._wrapped is not self._holder:
+            self._adopt(settings._wrapped)
         try:
             return self._values[name]
         except KeyError:
@@ -47,12 +49,20 @@ def _cached(method):
 class RoutingSettings:
     def __init__(self) -> None:
         self._values: dict[str, object] = {}
+        # The settings object the values were read from. override_settings (and
+        # pytest-django's settings fixture) swap it in and out; deleting a
+        # setting that way sends no setting_changed, so the swap is what tells.
+        self._holder: object = None
         # Bumped whenever settings change: caches derived from them compare it.
         self.generation = 0
 
     def clear(self) -> None:
         self._values.clear()
         self.generation += 1
+
+    def _adopt(self, holder: object) -> None:
+        self.clear()
+        self._holder = holder
 
     @_cached
     def primary(self) -> str:

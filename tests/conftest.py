@@ -15,7 +15,10 @@ from tests.replication import ENGINE, ON_POSTGRESQL, REPLICATED, close_raw_conne
 
 # Engine-specific tests are collected only where they apply (never skipped):
 # tests/sqlite/ on SQLite, tests/mysql/ on MySQL, tests/postgresql/ on PostgreSQL.
-collect_ignore = [folder for folder in ("sqlite", "mysql", "postgresql") if folder != ENGINE]
+# tests/package/ is the routing package's own project (its settings, no api/):
+# make test-package and make test-matrix run it with --confcutdir, which keeps
+# this file out of it.
+collect_ignore = [folder for folder in ("sqlite", "mysql", "postgresql") if folder != ENGINE] + ["package"]
 
 # Every alias the service opens. Tests that read through a replica must commit
 # their rows (transaction=True): a replica is a separate connection and cannot
