@@ -91,9 +91,10 @@ serve: demo-user
 	@echo "  API:         http://127.0.0.1:$(PORT)/api/   (gunicorn, DEBUG off)"
 	@echo "  Swagger UI:  http://127.0.0.1:$(PORT)/api/docs/"
 	@echo
-	export DEBUG=false SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret-key)}"; \
+	export DEBUG=false SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret-key)}" \
+		PROMETHEUS_MULTIPROC_DIR="$${PROMETHEUS_MULTIPROC_DIR:-$(CURDIR)/var/prometheus}"; \
 		$(MANAGE) collectstatic --no-input --verbosity 0 && \
-		exec $(BIN)/gunicorn project.wsgi --bind 127.0.0.1:$(PORT) \
+		exec $(BIN)/gunicorn project.wsgi --bind 127.0.0.1:$(PORT) --config python:project.gunicorn_conf \
 			--worker-class gthread --workers 2 --threads 8 --access-logfile - --no-control-socket
 
 # MYSQLD=/path/to/mysqld chooses the server binary (MariaDB's or Oracle

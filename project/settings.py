@@ -185,6 +185,9 @@ ROUTING_DOCTOR_START_HINT = "for this project's local servers: " + (
     " or ".join(_START_COMMANDS[engine] for engine in DATABASE_ENGINES if engine in _START_COMMANDS) or "make run"
 )
 ROUTING_DOCTOR_URL_VARIABLES = URL_VARIABLES
+# GET /metrics: loopback clients only, unless a bearer token is set.
+ROUTING_METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "").strip()
+ROUTING_LOG_REQUESTS = env_flag("ROUTING_LOG_REQUESTS", False)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

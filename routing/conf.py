@@ -189,6 +189,27 @@ class RoutingSettings:
         return getattr(settings, "ROUTING_COOKIE_SAMESITE", "Lax")
 
     @_cached
+    def metrics(self) -> bool | None:
+        """ROUTING_METRICS: None (count when prometheus_client is installed), True or False."""
+        return getattr(settings, "ROUTING_METRICS", None)
+
+    @_cached
+    def metrics_on(self) -> bool:
+        from routing.metrics import enabled
+
+        return enabled()
+
+    @_cached
+    def metrics_token(self) -> str:
+        """The bearer token /metrics asks for; empty: loopback clients only."""
+        return getattr(settings, "ROUTING_METRICS_TOKEN", "")
+
+    @_cached
+    def log_requests(self) -> bool:
+        """One parseable log line per request (logger ``routing.requests``)."""
+        return getattr(settings, "ROUTING_LOG_REQUESTS", False)
+
+    @_cached
     def doctor_start_hint(self) -> str:
         """How this project starts its database servers, for the doctor's advice."""
         return getattr(settings, "ROUTING_DOCTOR_START_HINT", "")

@@ -15,7 +15,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from routing import probes
+from routing import metrics, probes
 from routing.conf import routing_settings
 from routing.engines.base import NOT_RECEIVING, ReplicaStatus, judge, one_line
 
@@ -154,6 +154,8 @@ class HealthRegistry:
             state.checked_at = now
             state.excluded_until = now + routing_settings.cooldown if state.reason else 0.0
             state.checking = False
+            if routing_settings.metrics_on:
+                metrics.record_replica(state.alias, state.healthy, state.lag_seconds)
 
     def _verdict(self, state: ReplicaHealth) -> str:
         """A fresh probe of ``state``'s replica, recorded in it: why it may not serve reads, or ""."""

@@ -9,11 +9,11 @@ from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import patch_vary_headers
 
-from routing import reasons, tokens
+from routing import metrics, reasons, tokens
 from routing.conf import routing_settings
 from routing.overrides import HEADER_NAME, OverrideRejected
 from routing.policy import SAFE_METHODS
-from routing.reporting import NO_ALIAS, report, served_by, server_timing
+from routing.reporting import NO_ALIAS, log_request, report, served_by, server_timing
 from routing.resolution import PrimaryUnavailable, resolve_route
 from routing.state import Route, activate
 
@@ -92,6 +92,10 @@ def _finish(request: HttpRequest, response: HttpResponse, route: Route, started:
     elapsed = perf_counter() - started
     report(request, response, alias, reason, lambda: server_timing(route, elapsed))
     _vary_on_routing(response)
+    if routing_settings.metrics_on:
+        metrics.record_request(route.log, alias, reason)
+    if routing_settings.log_requests:
+        log_request(request, response, route.log, alias, reason, elapsed)
     _hand_out_token(request, response, route)
     return response
 
@@ -134,6 +138,10 @@ def _refused(request: HttpRequest, refusal: OverrideRejected | PrimaryUnavailabl
     response = JsonResponse(body, status=refusal.status_code, json_dumps_params=_COMPACT_JSON)
     elapsed = perf_counter() - started
     report(request, response, alias, reason, lambda: server_timing(None, elapsed))
+    if routing_settings.metrics_on:
+        metrics.record_refusal(refusal.code)
+    if routing_settings.log_requests:
+        log_request(request, response, None, alias, reason, elapsed)
     if isinstance(refusal, PrimaryUnavailable):
         response.headers["Retry-After"] = str(routing_settings.retry_after)
     _vary_on_routing(response)

@@ -11,6 +11,8 @@ reporting: it is sent whenever a write commits, since read-your-writes needs it.
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS
 from django.http import HttpRequest, HttpResponse
@@ -23,6 +25,8 @@ REASON_HEADER = "X-DB-Route-Reason"
 TIMING_HEADER = "Server-Timing"
 # Reported when an override was refused and no alias served the request.
 NO_ALIAS = "none"
+
+request_logger = logging.getLogger("routing.requests")
 
 # ROUTING_REPORT_HEADERS and ROUTING_REPORT_TO values.
 REPORT_ALL, REPORT_ALIAS, REPORT_NONE = "all", "alias", "none"
@@ -86,3 +90,29 @@ def server_timing(route: Route | None, total_seconds: float) -> str:
             entries.append(f'{alias};desc="{stats.queries} {noun}";dur={stats.seconds * 1000:.2f}')
     entries.append(f"total;dur={total_seconds * 1000:.2f}")
     return ", ".join(entries)
+
+
+def log_request(request: HttpRequest, response: HttpResponse, log, alias: str, reason: str, seconds: float) -> None:
+    """ROUTING_LOG_REQUESTS: one logfmt line per request, for grep and log pipelines.
+
+    method=GET path=/api/articles/ status=200 alias=replica1 reason=replica-pick
+    queries=replica1:2,auth_db:1 duration_ms=3.21
+    """
+    queries = ",".join(f"{queried}:{stats.queries}" for queried, stats in log.stats.items()) if log else ""
+    request_logger.info(
+        "method=%s path=%s status=%s alias=%s reason=%s queries=%s duration_ms=%.2f",
+        request.method,
+        _logfmt(request.path),
+        response.status_code,
+        alias,
+        reason,
+        queries or "-",
+        seconds * 1000,
+    )
+
+
+def _logfmt(value: str) -> str:
+    # A path with spaces or quotes (percent-decoded) is quoted, so the line stays parseable.
+    if any(char in value for char in ' "=\\') or not value:
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return value

@@ -20,6 +20,7 @@ appear in its Server-Timing.
 from __future__ import annotations
 
 import random
+import time
 
 from django.db import DatabaseError
 from django.http import HttpRequest
@@ -99,8 +100,12 @@ def _read_route(raw_token: str | None, log: QueryLog) -> tuple[str, str]:
             if token.age <= tokens.lifetime(token):
                 if token.mode == WINDOW:
                     return routing_settings.primary, reasons.STICKY_WINDOW
-                with recording_into(log):  # its GTID checks are queries of this request
-                    return _causal_route(token, candidates)
+                started = time.perf_counter()
+                try:
+                    with recording_into(log):  # its GTID checks are queries of this request
+                        return _causal_route(token, candidates)
+                finally:
+                    log.causal_wait = time.perf_counter() - started
     return _pick(candidates, token_reason)
 
 

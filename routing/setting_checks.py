@@ -96,7 +96,7 @@ def _flag(*, none_allowed: bool) -> Validator:
         if value is None and none_allowed:
             return None
         if not isinstance(value, bool):
-            return "must be True or False" + (" (or None: when the request came over HTTPS)" if none_allowed else "")
+            return "must be True or False" + (" (or None for the default)" if none_allowed else "")
         return None
 
     return validate
@@ -157,6 +157,9 @@ SPECS = (
     SettingSpec("ROUTING_COOKIE_SECURE", _flag(none_allowed=True), "True", "routing.E122"),
     SettingSpec("ROUTING_COOKIE_HTTPONLY", _flag(none_allowed=False), "True", "routing.E123"),
     SettingSpec("ROUTING_COOKIE_SAMESITE", _samesite, '"Lax"', "routing.E124"),
+    SettingSpec("ROUTING_METRICS", _flag(none_allowed=True), "True", "routing.E125"),
+    SettingSpec("ROUTING_METRICS_TOKEN", _text, '"a-long-random-token"', "routing.E126"),
+    SettingSpec("ROUTING_LOG_REQUESTS", _flag(none_allowed=False), "True", "routing.E127"),
 )
 KNOWN = {spec.name for spec in SPECS} | {"ROUTING_ALLOW_OVERRIDE"}
 UNKNOWN_SETTING_ID = "routing.W101"

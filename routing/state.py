@@ -42,6 +42,8 @@ class QueryLog:
     awaiting_commit: set[str] | None = None
     # Aliases whose connection broke under a query (the server went away).
     lost: set[str] | None = None
+    # Seconds spent finding a replica that has the client's write (causal reads).
+    causal_wait: float | None = None
 
     def record(self, alias: str, seconds: float) -> None:
         stats = self.stats.get(alias)

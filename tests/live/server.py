@@ -25,7 +25,7 @@ DEMO_PASSWORD = "live-demo-password-1"
 # How each server is started; {port} is filled in.
 COMMANDS = {
     "gunicorn-gthread": [
-        str(BIN / "gunicorn"), "project.wsgi", "--bind", "127.0.0.1:{port}",
+        str(BIN / "gunicorn"), "project.wsgi", "--bind", "127.0.0.1:{port}", "--config", "python:project.gunicorn_conf",
         "--worker-class", "gthread", "--workers", "2", "--threads", "8", "--no-control-socket",
     ],
     "uvicorn-asgi": [

@@ -1,0 +1,192 @@
+"""Prometheus metrics of every routing decision, and the view that serves them.
+
+Optional: ``pip install 'django-per-request-routing[metrics]'`` (prometheus_client).
+Counting is on whenever prometheus_client can be imported, unless
+``ROUTING_METRICS = False``; add the view to your URLs to serve them::
+
+    path("metrics", routing.metrics.metrics_view)
+
+The view answers loopback clients only, unless ``ROUTING_METRICS_TOKEN`` is set:
+then only requests with ``Authorization: Bearer <token>``. Anything else is a
+403 in the JSON error shape ``{"detail": ..., "code": "metrics_forbidden"}``.
+
+Under several worker processes (gunicorn), set ``PROMETHEUS_MULTIPROC_DIR`` to
+an empty folder before the workers start (prometheus_client's multiprocess
+mode): a scrape then returns the sum over all of them, so a counter never goes
+backwards between two scrapes of one server. Clean that folder at each server
+start; see :func:`clean_multiprocess_dir` and :func:`worker_exited`.
+
+``routing_replica_in_pick`` and ``routing_replica_lag_seconds`` come from the
+health cache as each probe records it: no extra round trip to a database.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import os
+import shutil
+from functools import cache
+from pathlib import Path
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from routing import reasons
+from routing.conf import routing_settings
+
+__all__ = ["clean_multiprocess_dir", "metrics_view", "worker_exited"]
+
+_QUERY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+_WAIT_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1.0)
+CAUSAL_OUTCOMES = {
+    reasons.CAUSAL_REPLICA: "replica",
+    reasons.CAUSAL_PRIMARY: "primary",
+    reasons.CAUSAL_INVALID: "invalid",
+}
+
+
+class _Metrics:
+    """The metric objects, made once per process on first use."""
+
+    def __init__(self) -> None:
+        from prometheus_client import Counter, Gauge, Histogram
+
+        self.requests = Counter(
+            "routing_requests_total",
+            "Requests by the alias that served them and the route reason.",
+            ["alias", "reason"],
+        )
+        self.queries = Counter("routing_queries_total", "Queries executed, by alias.", ["alias"])
+        self.query_seconds = Histogram(
+            "routing_query_duration_seconds", "Time per query, by alias.", ["alias"], buckets=_QUERY_BUCKETS
+        )
+        self.causal_reads = Counter(
+            "routing_causal_reads_total", "Reads that presented a causal token, by outcome.", ["outcome"]
+        )
+        self.causal_wait = Histogram(
+            "routing_causal_wait_seconds", "Time spent finding a replica that has the write.", buckets=_WAIT_BUCKETS
+        )
+        self.refusals = Counter("routing_refusals_total", "Requests refused by routing, by error code.", ["code"])
+        # Per process: each worker has its own health cache. Across workers, a
+        # replica counts as in the pick only where every worker has it there,
+        # and the lag is the largest any worker measured.
+        self.in_pick = Gauge(
+            "routing_replica_in_pick", "1 while the replica may serve reads.", ["alias"], multiprocess_mode="livemin"
+        )
+        self.lag = Gauge(
+            "routing_replica_lag_seconds", "Replication lag as last measured.", ["alias"], multiprocess_mode="livemax"
+        )
+
+
+@cache
+def _importable() -> bool:
+    try:
+        import prometheus_client  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@cache
+def _metrics() -> _Metrics:
+    return _Metrics()
+
+
+def enabled() -> bool:
+    chosen = routing_settings.metrics
+    return _importable() if chosen is None else bool(chosen) and _importable()
+
+
+# Recording -------------------------------------------------------------------------------------
+
+
+def record_request(log, alias: str, reason: str) -> None:
+    """A request the middleware served: its route, its queries' totals, its causal outcome."""
+    metrics = _metrics()
+    metrics.requests.labels(alias, reason).inc()
+    for queried, stats in log.stats.items():
+        metrics.queries.labels(queried).inc(stats.queries)
+    outcome = CAUSAL_OUTCOMES.get(reason)
+    if outcome is not None:
+        metrics.causal_reads.labels(outcome).inc()
+        if log.causal_wait is not None:
+            metrics.causal_wait.observe(log.causal_wait)
+
+
+def record_query(alias: str, seconds: float) -> None:
+    _metrics().query_seconds.labels(alias).observe(seconds)
+
+
+def record_refusal(code: str) -> None:
+    _metrics().refusals.labels(code).inc()
+
+
+def record_replica(alias: str, in_pick: bool, lag_seconds: float | None) -> None:
+    metrics = _metrics()
+    metrics.in_pick.labels(alias).set(1 if in_pick else 0)
+    if lag_seconds is not None:
+        metrics.lag.labels(alias).set(lag_seconds)
+
+
+# Serving ---------------------------------------------------------------------------------------
+
+
+def _allowed(request: HttpRequest) -> bool:
+    token = routing_settings.metrics_token
+    if token:
+        scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(presented.strip().encode(), token.encode())
+    try:
+        return ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+    except ValueError:
+        return False
+
+
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    """The Prometheus text format: this process's metrics, or every worker's in multiprocess mode."""
+    if not _allowed(request):
+        detail = (
+            "Send Authorization: Bearer <the metrics token>."
+            if routing_settings.metrics_token
+            else "The metrics are served to loopback clients only; set ROUTING_METRICS_TOKEN to scrape from elsewhere."
+        )
+        return JsonResponse({"detail": detail, "code": "metrics_forbidden"}, status=403)
+    if not _importable():
+        return JsonResponse(
+            {"detail": "prometheus_client is not installed: pip install prometheus-client.", "code": "metrics_off"},
+            status=503,
+        )
+    from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+
+    registry = REGISTRY
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+
+
+# Multiprocess housekeeping (for a server's start-up and its process manager) ---------------------
+
+
+def clean_multiprocess_dir(folder: str | os.PathLike | None = None) -> Path | None:
+    """Empty the multiprocess folder (``PROMETHEUS_MULTIPROC_DIR``) before any worker starts.
+
+    Files left by an earlier run would be summed into this run's counters.
+    """
+    folder = folder or os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        return None
+    path = Path(folder)
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
+
+
+def worker_exited(pid: int) -> None:
+    """gunicorn's child_exit hook: drop a dead worker's live gauges (its counters stay counted)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR") and _importable():
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid)

@@ -1,0 +1,127 @@
+"""Prometheus metrics of the routing decisions, and who may read them.
+
+In one process here (prometheus_client's default registry); the sum over
+several gunicorn workers is proven in tests/live/test_metrics_workers.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from prometheus_client import REGISTRY
+
+from routing.health import registry
+from routing.tokens import CausalToken
+from tests.conftest import routed_db
+from tests.replication import REPLICATED
+
+pytestmark = routed_db
+
+
+def value(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def test_a_request_is_counted_by_the_alias_and_reason_that_served_it(anon, article):
+    before = {alias: value("routing_requests_total", alias=alias, reason="replica-pick") for alias in REPLICAS}
+    response = anon.get("/api/articles/")
+    alias = response.headers["X-DB-Alias"]
+    assert response.headers["X-DB-Route-Reason"] == "replica-pick"
+    assert value("routing_requests_total", alias=alias, reason="replica-pick") == before[alias] + 1
+
+
+REPLICAS = ("replica1", "replica2")
+
+
+def test_queries_are_counted_and_timed_per_alias(anon, article):
+    queries_before = value("routing_queries_total", alias="replica1")
+    timed_before = value("routing_query_duration_seconds_count", alias="replica1")
+    response = anon.get("/api/articles/", HTTP_X_DB_ALIAS="replica1")
+    ran = int(response.headers["Server-Timing"].split('replica1;desc="')[1].split(" ")[0])
+    assert ran >= 1
+    assert value("routing_queries_total", alias="replica1") == queries_before + ran
+    assert value("routing_query_duration_seconds_count", alias="replica1") == timed_before + ran
+
+
+def test_refusals_are_counted_by_their_code(anon, settings):
+    settings.ROUTING_ALLOW_OVERRIDE = "primary-only"
+    before = value("routing_refusals_total", code="override_forbidden")
+    assert anon.get("/api/articles/", HTTP_X_DB_ALIAS="replica1").status_code == 403
+    assert value("routing_refusals_total", code="override_forbidden") == before + 1
+    before = value("routing_refusals_total", code="invalid_db_alias")
+    unknown = anon.get("/api/articles/?db=nowhere")
+    assert (unknown.status_code, unknown.json()["code"]) == (400, "invalid_db_alias")
+    assert value("routing_refusals_total", code="invalid_db_alias") == before + 1
+
+
+def test_a_forged_causal_token_counts_as_invalid(anon):
+    before = value("routing_causal_reads_total", outcome="invalid")
+    forged = CausalToken("causal", time.time(), "mariadb-gtid", "0-1-1").encode()[:-4] + "AAAA"
+    response = anon.get("/api/articles/", HTTP_X_DB_CAUSAL_TOKEN=forged)
+    assert response.headers["X-DB-Route-Reason"] == "causal-invalid"
+    assert value("routing_causal_reads_total", outcome="invalid") == before + 1
+
+
+def test_a_read_with_a_real_token_counts_its_outcome_and_wait(alice_client):
+    written = alice_client.post("/api/articles/", {"title": "Counted"}, format="json")
+    token = written.headers["X-DB-Causal-Token"]
+    outcomes = ("replica", "primary")
+    before = sum(value("routing_causal_reads_total", outcome=outcome) for outcome in outcomes)
+    waits = value("routing_causal_wait_seconds_count")
+    read = alice_client.get(f"/api/articles/{written.json()['id']}/", HTTP_X_DB_CAUSAL_TOKEN=token)
+    outcome = {"causal-replica": "replica", "causal-primary": "primary"}[read.headers["X-DB-Route-Reason"]]
+    assert sum(value("routing_causal_reads_total", outcome=outcome) for outcome in outcomes) == before + 1
+    assert value("routing_causal_reads_total", outcome=outcome) >= 1
+    assert value("routing_causal_wait_seconds_count") == waits + 1
+
+
+def test_replica_health_is_a_gauge_from_the_health_cache(anon):
+    registry.check_all()
+    for alias in REPLICAS:
+        assert value("routing_replica_in_pick", alias=alias) == 1.0
+        if REPLICATED:  # SQLite replicas have no lag to report
+            assert REGISTRY.get_sample_value("routing_replica_lag_seconds", {"alias": alias}) is not None
+
+
+def test_metrics_are_served_to_loopback_clients(anon):
+    response = anon.get("/metrics")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    assert b"routing_requests_total" in response.content
+
+
+def test_metrics_are_refused_to_others_in_the_json_error_shape(anon):
+    response = anon.get("/metrics", REMOTE_ADDR="203.0.113.9")
+    assert response.status_code == 403
+    assert response.json()["code"] == "metrics_forbidden"
+    assert "ROUTING_METRICS_TOKEN" in response.json()["detail"]
+
+
+def test_with_a_token_only_its_bearer_may_scrape(anon, settings):
+    settings.ROUTING_METRICS_TOKEN = "s3cret-token"
+    assert anon.get("/metrics").status_code == 403  # loopback is not enough any more
+    assert anon.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 403
+    assert anon.get("/metrics", HTTP_AUTHORIZATION="Basic s3cret-token").status_code == 403
+    allowed = anon.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-token", REMOTE_ADDR="203.0.113.9")
+    assert allowed.status_code == 200
+
+
+def test_the_request_log_line(anon, article, settings, caplog):
+    settings.ROUTING_LOG_REQUESTS = True
+    with caplog.at_level(logging.INFO, logger="routing.requests"):
+        response = anon.get("/api/articles/", HTTP_X_DB_ALIAS="primary")
+    [line] = [record.getMessage() for record in caplog.records if record.name == "routing.requests"]
+    fields = dict(part.split("=", 1) for part in line.split())
+    assert fields["method"] == "GET"
+    assert fields["path"] == "/api/articles/"
+    assert fields["status"] == str(response.status_code)
+    assert (fields["alias"], fields["reason"]) == ("primary", "header")
+    assert fields["queries"].startswith("primary:")
+    assert float(fields["duration_ms"]) > 0
+
+
+def test_no_log_line_unless_asked(anon, caplog):
+    with caplog.at_level(logging.INFO, logger="routing.requests"):
+        anon.get("/api/articles/")
+    assert [record for record in caplog.records if record.name == "routing.requests"] == []
