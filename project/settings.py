@@ -42,6 +42,15 @@ def env_flag(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={value!r} is not a boolean; use true or false.")
 
 
+def env_int(name: str, default: int, minimum: int = 1) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < minimum:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number of at least {minimum}.")
+    return int(value)
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -101,6 +110,8 @@ MIDDLEWARE = [
     # session; before the rest, so their error responses carry the routing
     # headers too. Sessions load lazily, inside the route: their auth_db
     # queries show up in Server-Timing.
+    # Before routing: its override policy may check Basic credentials too.
+    "project.login_limits.LoginFailureLimitMiddleware",
     "routing.middleware.RoutingMiddleware",
     "project.middleware.RequestBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -187,6 +198,19 @@ ROUTING_DOCTOR_START_HINT = "for this project's local servers: " + (
 ROUTING_DOCTOR_URL_VARIABLES = URL_VARIABLES
 # GET /metrics: loopback clients only, unless a bearer token is set.
 ROUTING_METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "").strip()
+
+# The cache: the write throttle's and the login limits' counts. With REDIS_URL
+# they hold across every worker and server sharing that Redis; without it,
+# each process counts on its own.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Failed logins (login form and HTTP Basic) per username and per client address.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 300)
 ROUTING_LOG_REQUESTS = env_flag("ROUTING_LOG_REQUESTS", False)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

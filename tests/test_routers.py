@@ -195,6 +195,7 @@ class CommentsFromThePrimary:
 OWN_ROUTER = f"{__name__}.CommentsFromThePrimary"
 
 
+@routed_db  # with auth replicas, auth reads check auth_db can be reached; no transaction to follow
 def test_a_projects_own_router_before_the_routing_ones_has_its_say(settings):
     from routing.checks import check_installation
 

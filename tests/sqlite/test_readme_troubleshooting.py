@@ -46,6 +46,7 @@ PRINTED_BY_THE_SERVICE = {
     '"code":"database_unavailable"',
     '"code":"override_forbidden"',
     '"code":"throttled"',
+    '"code":"login_throttled"',
     '"code":"request_too_large"',
     "CSRF Failed:",
     "attempt to write a readonly database",
@@ -267,6 +268,15 @@ def test_throttled(alice_client, settings):
     response = alice_client.post("/api/articles/", {"title": "Second"}, format="json")
     assert response.status_code == 429
     assert_quoted(response.content.decode(), '"code":"throttled"')
+
+
+@routed_db
+def test_too_many_failed_logins(anon, settings):
+    settings.LOGIN_FAILURE_LIMIT = 1
+    anon.post("/api/auth/login/", {"username": "nobody", "password": "wrong"})
+    response = anon.post("/api/auth/login/", {"username": "nobody", "password": "wrong"})
+    assert response.status_code == 429
+    assert_quoted(response.content.decode(), '"code":"login_throttled"')
 
 
 @routed_db
