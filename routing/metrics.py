@@ -26,6 +26,7 @@ import hmac
 import ipaddress
 import os
 import shutil
+import threading
 from functools import cache
 from pathlib import Path
 
@@ -87,9 +88,19 @@ def _importable() -> bool:
     return True
 
 
-@cache
+_made: _Metrics | None = None
+_making = threading.Lock()
+
+
 def _metrics() -> _Metrics:
-    return _Metrics()
+    # Made once per process under a lock: two threads of a gthread worker
+    # creating them at once would register every metric twice (an error).
+    global _made
+    if _made is None:
+        with _making:
+            if _made is None:
+                _made = _Metrics()
+    return _made
 
 
 def enabled() -> bool:
