@@ -75,6 +75,8 @@ def server_environment(var_dir: Path, settings_module: str, **extra: str) -> dic
         DEMO_USER=DEMO_USER,
         DEMO_PASSWORD=DEMO_PASSWORD,
         WRITE_THROTTLE_RATE="100000/min",
+        # The fuzzer sends wrong credentials on purpose: the limits must not lock its next run out.
+        LOGIN_FAILURE_LIMIT="100000",
         **extra,
     )
     return env
