@@ -5,6 +5,8 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.settings import api_settings
 from rest_framework.throttling import UserRateThrottle
 
+from project.counters import count_event
+
 
 class WriteRateThrottle(UserRateThrottle):
     """``DEFAULT_THROTTLE_RATES["writes"]`` per user.
@@ -12,6 +14,11 @@ class WriteRateThrottle(UserRateThrottle):
     Reads are never counted: they go to the replicas, which is what replicas
     are for. Anonymous writes never get here: they are refused (401) first.
     Over the limit, DRF answers 429 with ``Retry-After``.
+
+    The window opens at a user's first write and counts atomically in the
+    cache (project.counters), so with a shared cache (REDIS_URL) the limit
+    holds across every worker and server: DRF's own list of timestamps is
+    read, changed and written back, and concurrent writes lose counts.
     """
 
     scope = "writes"
@@ -27,6 +34,13 @@ class WriteRateThrottle(UserRateThrottle):
             ) from None
 
     def allow_request(self, request, view) -> bool:
-        if request.method in SAFE_METHODS:
+        if request.method in SAFE_METHODS or self.rate is None:
             return True
-        return super().allow_request(request, view)
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        self.tally = count_event(key, self.duration)
+        return self.tally.count <= self.num_requests
+
+    def wait(self) -> int:
+        return self.tally.seconds_left()

@@ -22,14 +22,14 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import time
 
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
-from django.core.cache import cache
 from django.dispatch import receiver
 from django.http import HttpRequest, JsonResponse
 from django.urls import NoReverseMatch, reverse
+
+from project.counters import count_event, current
 
 _PREFIX = "login-failures"
 
@@ -61,25 +61,18 @@ def _subjects(username: str | None, address: str) -> list[str]:
 
 def record_failure(username: str | None, address: str) -> None:
     """One more failure for the username and the address; the first opens the window."""
-    window = _window()
     for subject in _subjects(username, address):
-        # add() is atomic: only the first failure of a window sets its end.
-        cache.add(f"{subject}:until", time.time() + window, timeout=window)
-        if not cache.add(f"{subject}:count", 1, timeout=window):
-            try:
-                cache.incr(f"{subject}:count")
-            except ValueError:  # expired between add() and incr()
-                cache.add(f"{subject}:count", 1, timeout=window)
+        count_event(subject, _window())
 
 
 def seconds_locked(username: str | None, address: str) -> int:
     """Seconds until this username and address may try again; 0 when they may now."""
-    limit, now, wait = _limit(), time.time(), 0.0
+    limit, wait = _limit(), 0
     for subject in _subjects(username, address):
-        if (cache.get(f"{subject}:count") or 0) >= limit:
-            until = cache.get(f"{subject}:until") or now + 1
-            wait = max(wait, until - now)
-    return max(1, round(wait)) if wait > 0 else 0
+        tally = current(subject)
+        if tally is not None and tally.count >= limit:
+            wait = max(wait, tally.seconds_left())
+    return wait
 
 
 @receiver(user_login_failed, dispatch_uid="project.login_limits")

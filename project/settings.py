@@ -51,6 +51,19 @@ def env_int(name: str, default: int, minimum: int = 1) -> int:
     return int(value)
 
 
+def env_seconds(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < float("inf"):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number of seconds above 0.")
+    return seconds
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -185,6 +198,9 @@ ROUTING_AUTH_REPLICAS = [alias for alias in AUTH_REPLICAS if alias in DATABASES]
 ROUTING_AUTH_DB = "auth_db"
 ROUTING_AUTH_APPS = ["auth", "contenttypes", "sessions", "admin"]
 ROUTING_MAX_REPLICA_LAG = 5
+# How often each process re-checks a replica, and how long a failed one sits out.
+ROUTING_HEALTH_INTERVAL = env_seconds("ROUTING_HEALTH_INTERVAL", 2.0)
+ROUTING_COOLDOWN = env_seconds("ROUTING_COOLDOWN", 10.0)
 # Who may use X-DB-Alias / ?db= (all, primary-only, staff, off). A public
 # deployment should not let anyone aim load at one chosen replica.
 ROUTING_ALLOW_OVERRIDE = os.environ.get("ROUTING_ALLOW_OVERRIDE", "").strip().lower() or (

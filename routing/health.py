@@ -133,6 +133,8 @@ class HealthRegistry:
         state.checked_at = now
         state.excluded_until = now + routing_settings.cooldown
         self._pick = None
+        if routing_settings.metrics_on:
+            metrics.record_replica(state.alias, False, None)
 
     def _claim(self, state: ReplicaHealth) -> bool:
         # One thread checks a replica at a time; the others keep the last verdict.

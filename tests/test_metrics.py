@@ -84,6 +84,14 @@ def test_replica_health_is_a_gauge_from_the_health_cache(anon):
             assert REGISTRY.get_sample_value("routing_replica_lag_seconds", {"alias": alias}) is not None
 
 
+def test_a_replica_that_fails_during_a_request_leaves_the_gauge_at_once():
+    registry.check_all()
+    registry.mark_failed("replica1", OSError("connection refused"))
+    # Not only at the next probe, a cooldown later.
+    assert value("routing_replica_in_pick", alias="replica1") == 0.0
+    assert value("routing_replica_in_pick", alias="replica2") == 1.0
+
+
 def test_metrics_are_served_to_loopback_clients(anon):
     response = anon.get("/metrics")
     assert response.status_code == 200

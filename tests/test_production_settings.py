@@ -83,3 +83,16 @@ def test_writes_are_throttled_at_60_a_minute_unless_configured(tmp_path):
     assert manage(tmp_path, "shell", "-c", code).stdout.strip().splitlines()[-1] == "60/min"
     configured = manage(tmp_path, "shell", "-c", code, WRITE_THROTTLE_RATE="5/s")
     assert configured.stdout.strip().splitlines()[-1] == "5/s"
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "inf"])
+def test_a_health_interval_that_is_not_seconds_stops_the_service_with_the_variable_named(tmp_path, value):
+    result = manage(tmp_path, "check", ROUTING_HEALTH_INTERVAL=value)
+    assert result.returncode != 0
+    assert f"ROUTING_HEALTH_INTERVAL={value!r} is not a number of seconds above 0." in result.stderr
+
+
+def test_the_health_interval_and_cooldown_come_from_the_environment(tmp_path):
+    code = "from django.conf import settings; print(settings.ROUTING_HEALTH_INTERVAL, settings.ROUTING_COOLDOWN)"
+    result = manage(tmp_path, "shell", "--no-imports", "-c", code, ROUTING_HEALTH_INTERVAL="0.5", ROUTING_COOLDOWN="3")
+    assert result.stdout.split() == ["0.5", "3.0"], result.stderr

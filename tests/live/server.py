@@ -74,11 +74,12 @@ def server_environment(var_dir: Path, settings_module: str, **extra: str) -> dic
         SECRET_KEY="live-test-" + "k" * 50,
         DEMO_USER=DEMO_USER,
         DEMO_PASSWORD=DEMO_PASSWORD,
+        # Limits the tests do not reach, unless a test sets its own: the fuzzer sends wrong
+        # credentials on purpose, and the limits must not lock its next run out.
         WRITE_THROTTLE_RATE="100000/min",
-        # The fuzzer sends wrong credentials on purpose: the limits must not lock its next run out.
         LOGIN_FAILURE_LIMIT="100000",
-        **extra,
     )
+    env.update(extra)
     return env
 
 
@@ -91,14 +92,19 @@ def _manage(env: dict[str, str], *args: str) -> None:
 
 
 @contextmanager
-def live_server(kind: str, var_dir: Path, settings_module: str = "project.settings", **extra: str):
-    """Start ``kind`` (a key of COMMANDS) on a prepared data folder; stop it on the way out."""
+def live_server(
+    kind: str, var_dir: Path, settings_module: str = "project.settings", name: str | None = None, **extra: str
+):
+    """Start ``kind`` (a key of COMMANDS) on a prepared data folder; stop it on the way out.
+
+    ``name`` tells apart the logs of several servers on one data folder.
+    """
     env = server_environment(var_dir, settings_module, **extra)
     _manage(env, "migrate", "--no-input")
     _manage(env, "ensure_demo_user")
     _manage(env, "collectstatic", "--no-input")
     port = free_port()
-    log = var_dir / f"{kind}.log"
+    log = var_dir / f"{name or kind}.log"
     command = [part.format(port=port) for part in COMMANDS[kind]]
     with log.open("w") as output:
         process = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=output, stderr=subprocess.STDOUT)

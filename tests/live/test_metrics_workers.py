@@ -8,51 +8,18 @@ worker served it.
 
 from __future__ import annotations
 
-import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
+from tests.fleet import call, requests_served, scrape, worker_pids
 from tests.live.server import live_server
 
 pytestmark = pytest.mark.live
 
 
-def scrape(server) -> dict[str, float]:
-    connection = server.connection()
-    try:
-        connection.request("GET", "/metrics")
-        response = connection.getresponse()
-        body = response.read().decode()
-        assert response.status == 200, body
-    finally:
-        connection.close()
-    samples = {}
-    for family in text_string_to_metric_families(body):
-        for sample in family.samples:
-            key = sample.name + "".join(f"|{name}={value}" for name, value in sorted(sample.labels.items()))
-            samples[key] = sample.value
-    return samples
-
-
-def requests_served(samples: dict[str, float]) -> float:
-    return sum(value for key, value in samples.items() if key.startswith("routing_requests_total|"))
-
-
 def get(server, path: str) -> int:
-    connection = server.connection()
-    try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        response.read()
-        return response.status
-    finally:
-        connection.close()
-
-
-def worker_pids(folder) -> set[str]:
-    return {match.group(1) for path in folder.iterdir() if (match := re.match(r"counter_(\d+)\.db$", path.name))}
+    return call(server, "GET", path).status
 
 
 def test_a_scrape_counts_the_requests_of_every_worker(tmp_path):

@@ -7,42 +7,21 @@ counts, the other sees.
 
 from __future__ import annotations
 
-import shutil
-import socket
 import subprocess
 import sys
-import time
 
 import pytest
 
-from tests.live.server import PROJECT, embedded_environment, free_port
+from tests.fleet import redis_server
+from tests.live.server import PROJECT, embedded_environment
 
 pytestmark = pytest.mark.live
 
 
 @pytest.fixture
 def redis_url(tmp_path):
-    server = shutil.which("redis-server") or "/usr/bin/redis-server"
-    port = free_port()
-    process = subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    deadline = time.monotonic() + 10
-    while True:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        assert process.poll() is None, "redis-server exited"
-        assert time.monotonic() < deadline, "redis-server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with redis_server(tmp_path) as url:
+        yield url
 
 
 def in_a_process_of_its_own(tmp_path, redis_url: str, code: str) -> str:
