@@ -31,7 +31,7 @@ from pathlib import Path
 
 from bench import engines, instructions, load, report, verdicts
 from bench.seed import ARTICLES
-from bench.servers import CONFIGS, PROJECT, Server
+from bench.servers import CONFIGS, PROJECT, SERVED, Server
 
 OUTPUT = PROJECT / "var" / "bench"
 
@@ -72,7 +72,7 @@ def seed(environment: dict[str, str], settle: Callable[[], None]) -> list[int]:
 
 def measure(running: engines.Running, rounds: int, seconds: float) -> dict[str, dict[str, list[load.Result]]]:
     environment = running.environment
-    servers = [Server(config, _free_port(), {**environment, "ROUTING": config.routing}) for config in CONFIGS]
+    servers = [Server(config, _free_port(), config.environment(environment)) for config in SERVED]
     article_ids = seed(environment, running.settle)
     for server in servers:
         server.start()
@@ -174,7 +174,7 @@ def main() -> int:
                 document.update(measured)
                 if not quick and instructions.available():
                     print("In-process: instructions per request under callgrind (a few minutes)")
-                    per_config = {config.name: {**environment, "ROUTING": config.routing} for config in CONFIGS}
+                    per_config = {config.name: config.environment(environment) for config in CONFIGS}
                     document["instructions"] = instructions.measure(per_config, work)
 
     return finish(document, OUTPUT)

@@ -159,8 +159,8 @@ def base_environment(log_dir: Path) -> dict[str, str]:
         DEBUG="false",
         SECRET_KEY="benchmark-only-secret-key-not-for-production-use-0123456789",
         ALLOWED_HOSTS="127.0.0.1,localhost",
-        # Persistent connections for every configuration, as in production.
-        DB_CONN_MAX_AGE="60",
+        # No DB_CONN_MAX_AGE: every configuration gets what a deployment gets
+        # without setting it (DEBUG off: persistent connections, health checks).
         LOG_LEVEL="WARNING",
         ENV_FILE=str(log_dir / "no-dotenv"),
         BENCH_LOG_DIR=str(log_dir),

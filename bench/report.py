@@ -9,10 +9,11 @@ from pathlib import Path
 from bench import verdicts
 from bench.engines import DESCRIPTIONS, label
 from bench.load import READ_SCENARIOS, SCENARIOS, Result
+from bench.servers import CONFIGS, SERVED
 from bench.verdicts import TARGETS, Verdict
 
 # The configurations compared with the baseline, in the ratio table's and the chart's order.
-COMPARED = ("routing", "multidb")
+COMPARED = tuple(config.name for config in SERVED if config.name != "baseline")
 # The ratio table's rows, worded as the README's Performance table words them.
 SCENARIO_LABELS = {
     "list": "list (20 articles, authors, comment counts)",
@@ -42,21 +43,73 @@ def summarize(rounds: dict[str, dict[str, list[Result]]]) -> dict[str, dict[str,
 
 
 def ratio_table(document: dict) -> list[str]:
-    """Ratios to the baseline, one row per scenario and a routing and a multidb column per engine that ran.
+    """Ratios to the baseline: one row per engine and scenario, one column per configuration.
 
     The README's Performance table has this shape: paste it there.
     """
-    columns = [(engine, config) for engine in document["engines"] for config in COMPARED]
     lines = [
-        "| scenario | " + " | ".join(f"{label(engine)} {config}" for engine, config in columns) + " |",
-        "|---|" + "---:|" * len(columns),
+        "| engine | scenario | " + " | ".join(COMPARED) + " |",
+        "|---|---|" + "---:|" * len(COMPARED),
     ]
-    for scenario in SCENARIOS:
-        cells = []
-        for engine, config in columns:
-            ratio = document["engines"][engine].get(scenario.name, {}).get(config, {}).get("ratio")
-            cells.append("-" if ratio is None else f"{ratio:.3f}")
-        lines.append(f"| {SCENARIO_LABELS.get(scenario.name, scenario.name)} | " + " | ".join(cells) + " |")
+    for engine, summary in document["engines"].items():
+        for scenario in SCENARIOS:
+            cells = []
+            for config in COMPARED:
+                ratio = summary.get(scenario.name, {}).get(config, {}).get("ratio")
+                cells.append("-" if ratio is None else f"{ratio:.3f}")
+            name = SCENARIO_LABELS.get(scenario.name, scenario.name)
+            lines.append(f"| {label(engine)} | {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def configurations() -> list[str]:
+    """What each configuration is, as the report's first list."""
+    served = [f"- `{config.name}`: {config.description}" for config in SERVED]
+    counted = [
+        f"- `{config.name}` (instructions only): {config.description}" for config in CONFIGS if not config.served
+    ]
+    return [*served, *counted]
+
+
+def part_costs(counted: dict[str, dict[str, int]]) -> list[str]:
+    """Instructions per request that each part of routing adds, from the configurations that leave one out."""
+    parts = {
+        "reporting headers (X-DB-Alias, X-DB-Route-Reason, Server-Timing)": "same-dbs-no-headers",
+        "metrics (counters and histograms per request and query)": "same-dbs-no-metrics",
+        "causal tokens (read-your-writes)": "same-dbs-no-tokens",
+    }
+    endpoints = list(counted)
+    lines = [
+        "| part | " + " | ".join(endpoints) + " |",
+        "|---|" + "---:|" * len(endpoints),
+    ]
+
+    def cell(endpoint: str, more: str, less: str) -> str:
+        by_config = counted[endpoint]
+        if more not in by_config or less not in by_config:
+            return "-"
+        added = by_config[more] - by_config[less]
+        return f"{added:,} ({100 * added / by_config['baseline']:.2f} pt)"
+
+    lines.append(
+        "| the layout: replicas, auth on the primary (multidb - baseline) | "
+        + " | ".join(cell(endpoint, "multidb", "baseline") for endpoint in endpoints)
+        + " |"
+    )
+    for part, without in parts.items():
+        lines.append(
+            f"| {part} | " + " | ".join(cell(endpoint, "routing-same-dbs", without) for endpoint in endpoints) + " |"
+        )
+    lines.append(
+        "| an auth database of its own (routing - routing-same-dbs) | "
+        + " | ".join(cell(endpoint, "routing", "routing-same-dbs") for endpoint in endpoints)
+        + " |"
+    )
+    lines.append(
+        "| all of routing on the same layout (routing-same-dbs - baseline) | "
+        + " | ".join(cell(endpoint, "routing-same-dbs", "baseline") for endpoint in endpoints)
+        + " |"
+    )
     return lines
 
 
@@ -66,7 +119,9 @@ def markdown(document: dict, judged: list[Verdict]) -> str:
         "",
         f"Command: `{document['command']}`. Machine: {document['cores']} cores. Load: {document['generator']}, "
         f"{document['connections']} connections, {document['rounds']} rounds of {document['seconds']} s per "
-        "configuration, interleaved (baseline, routing, multidb, baseline, ...). Medians over rounds.",
+        "configuration, interleaved (baseline, routing, routing-same-dbs, ..., baseline, ...). Medians over rounds.",
+        "",
+        *configurations(),
         "",
         "Versions: " + ", ".join(f"{name} {version}" for name, version in document["versions"].items()) + ".",
         "",
@@ -107,7 +162,13 @@ def markdown(document: dict, judged: list[Verdict]) -> str:
             for config, count in by_config.items():
                 ratio = by_config["baseline"] / count
                 lines.append(f"| {endpoint} | {config} | {count:,} | {ratio:.3f} |")
-        lines.append("")
+        lines += [
+            "",
+            "## What each part costs (instructions per request, and points of the baseline's)",
+            "",
+            *part_costs(counted),
+            "",
+        ]
     micro = document.get("micro_us", {})
     if micro:
         lines += ["## Micro-benchmarks (timeit, best of 5)", "", "| what | µs |", "|---|---:|"]
@@ -147,11 +208,12 @@ def chart(document: dict, path: Path) -> Path | None:
     names = [scenario.name for scenario in SCENARIOS]
     for axis, engine in zip(axes[0], engines, strict=True):
         summary = document["engines"][engine]
-        width = 0.38
-        for offset, config in zip((-width / 2, width / 2), COMPARED, strict=True):
+        width = 0.8 / len(COMPARED)
+        offsets = [(index - (len(COMPARED) - 1) / 2) * width for index in range(len(COMPARED))]
+        for offset, config in zip(offsets, COMPARED, strict=True):
             values = [summary.get(name, {}).get(config, {}).get("ratio") or 0 for name in names]
             bars = axis.bar([i + offset for i in range(len(names))], values, width, label=config)
-            axis.bar_label(bars, fmt="%.2f", fontsize=8)
+            axis.bar_label(bars, fmt="%.2f", fontsize=6)
         axis.axhline(1.0, color="black", linewidth=0.8)
         axis.axhline(TARGETS["read_ratio"], color="red", linewidth=0.8, linestyle="--", label="0.97 target")
         axis.set_xticks(range(len(names)), names)

@@ -24,13 +24,56 @@ class Config:
     name: str  # as reported
     routing: str  # the ROUTING setting
     description: str
+    settings: tuple[tuple[str, str], ...] = ()  # environment variables of this configuration alone
+    served: bool = True  # False: counted under callgrind only, not served under load
+
+    def environment(self, base: dict[str, str]) -> dict[str, str]:
+        return {**base, "ROUTING": self.routing, **dict(self.settings)}
 
 
+# Like for like: django-multidb-router knows no auth database, so routing-same-dbs
+# gives routing the same one (auth tables on the primary, read from replicas).
+SAME_DATABASES = (("AUTH_ON_PRIMARY", "true"),)
 CONFIGS = [
     Config("baseline", "off", "plain Django + DRF: no routing, every query on the primary"),
-    Config("routing", "on", "this project's routers and middleware"),
+    Config("routing", "on", "this project's routers and middleware, auth on its own database (auth_db)"),
+    Config(
+        "routing-same-dbs",
+        "on",
+        "this project's routing on the peer's databases: primary and replicas, auth on the primary",
+        SAME_DATABASES,
+    ),
     Config("multidb", "multidb", "django-multidb-router: PinningReplicaRouter + PinningRouterMiddleware"),
+    Config(
+        "routing-conn0",
+        "on",
+        "routing as `routing`, with the old default DB_CONN_MAX_AGE=0: a new connection per request per alias",
+        (("DB_CONN_MAX_AGE", "0"),),
+    ),
+    # Each of these leaves out one part of routing-same-dbs's work: the difference is that part's cost.
+    Config(
+        "same-dbs-no-headers",
+        "on",
+        "routing-same-dbs with ROUTING_REPORT_HEADERS=none",
+        (*SAME_DATABASES, ("ROUTING_REPORT_HEADERS", "none")),
+        served=False,
+    ),
+    Config(
+        "same-dbs-no-metrics",
+        "on",
+        "routing-same-dbs with ROUTING_METRICS=false",
+        (*SAME_DATABASES, ("ROUTING_METRICS", "false")),
+        served=False,
+    ),
+    Config(
+        "same-dbs-no-tokens",
+        "on",
+        "routing-same-dbs with ROUTING_READ_YOUR_WRITES=off (no causal tokens)",
+        (*SAME_DATABASES, ("ROUTING_READ_YOUR_WRITES", "off")),
+        served=False,
+    ),
 ]
+SERVED = [config for config in CONFIGS if config.served]
 
 
 @dataclass

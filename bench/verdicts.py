@@ -18,6 +18,8 @@ from bench.load import READ_SCENARIOS
 
 TARGETS = {
     "read_ratio": 0.97,  # routed throughput / baseline, on every read scenario
+    "like_for_like_ratio": 0.98,  # routing-same-dbs throughput / baseline, list and detail, every engine
+    "overhead_margin_pt": 0.5,  # routing-same-dbs instructions over baseline: at most the peer's + this
     "decision_us": 5.0,
     "middleware_us": 50.0,
 }
@@ -84,6 +86,9 @@ class Bound:
 
 
 READ_RATIO = Bound(TARGETS["read_ratio"], at_least=True)
+LIKE_FOR_LIKE_RATIO = Bound(TARGETS["like_for_like_ratio"], at_least=True)
+LIKE_FOR_LIKE = "routing-same-dbs"  # bench.servers: routing on the peer's databases
+QUIET = "same-dbs-no-headers"  # the same, with ROUTING_REPORT_HEADERS=none
 DECISION_COST = Bound(TARGETS["decision_us"], at_least=False, unit=" µs", digits=2)
 MIDDLEWARE_COST = Bound(TARGETS["middleware_us"], at_least=False, unit=" µs", digits=1)
 
@@ -116,6 +121,44 @@ def instruction_ratios(document: dict) -> Iterator[Verdict]:
     for endpoint, by_config in document.get("instructions", {}).items():
         ratio = by_config["baseline"] / by_config["routing"]
         yield against(READ_RATIO, f"instructions, {endpoint}: baseline/routed", ratio, judged=True)
+
+
+def like_for_like_ratios(document: dict, judged: bool) -> Iterator[Verdict]:
+    """Wall clock, on the peer's databases: routing-same-dbs throughput over the baseline's."""
+    for engine, summary in document["engines"].items():
+        for scenario in sorted(READ_SCENARIOS):
+            row = summary.get(scenario, {}).get(LIKE_FOR_LIKE)
+            if row is not None:
+                target = f"{engine} {scenario}: {LIKE_FOR_LIKE}/baseline"
+                yield against(LIKE_FOR_LIKE_RATIO, target, row["ratio"], judged)
+
+
+def overhead_pt(by_config: dict[str, int], config: str) -> float:
+    """Instructions per request over the baseline's, in points (percent of the baseline)."""
+    return 100 * (by_config[config] - by_config["baseline"]) / by_config["baseline"]
+
+
+def instruction_overheads(document: dict) -> Iterator[Verdict]:
+    """Callgrind, on the same layout: routing's overhead against django-multidb-router's."""
+    margin = TARGETS["overhead_margin_pt"]
+    for endpoint, by_config in document.get("instructions", {}).items():
+        if not {"multidb", LIKE_FOR_LIKE, QUIET} <= by_config.keys():
+            continue
+        peer = overhead_pt(by_config, "multidb")
+        every_feature = Bound(round(peer + margin, 2), at_least=False, unit=" pt", digits=2)
+        yield against(
+            every_feature,
+            f"instructions, {endpoint}: {LIKE_FOR_LIKE} overhead (multidb {peer:.2f} pt + {margin:g})",
+            overhead_pt(by_config, LIKE_FOR_LIKE),
+            judged=True,
+        )
+        no_headers = Bound(round(peer, 2), at_least=False, unit=" pt", digits=2)
+        yield against(
+            no_headers,
+            f"instructions, {endpoint}: {QUIET} overhead (multidb {peer:.2f} pt)",
+            overhead_pt(by_config, QUIET),
+            judged=True,
+        )
 
 
 def routing_decision(document: dict, judged: bool) -> Verdict:
@@ -151,7 +194,9 @@ def judge(document: dict) -> list[Verdict]:
     timing_judged = not document.get("quick", False)
     return [
         *read_ratios(document, timing_judged),
+        *like_for_like_ratios(document, timing_judged),
         *instruction_ratios(document),
+        *instruction_overheads(document),
         routing_decision(document, timing_judged),
         middleware_work(document, timing_judged),
         query_budget(document),

@@ -39,6 +39,7 @@ URL_VARIABLES = {
 }
 REPLICAS = ("replica1", "replica2")
 AUTH_REPLICAS = ("auth_replica1", "auth_replica2")
+AUTH_ALIASES = ("auth_db", *AUTH_REPLICAS)
 
 # Test databases: the replicas and `default` are mirrors of the primary, so the
 # test runner neither creates nor flushes them; on MySQL a replica mirror is a
@@ -106,18 +107,21 @@ def embedded_databases(data_dir: Path, test_dir: Path) -> dict[str, dict]:
 
 
 def databases_from_urls(
-    urls: Mapping[str, str], conn_max_age: int = 0, conn_health_checks: bool = False
+    urls: Mapping[str, str], conn_max_age: int = 0, conn_health_checks: bool = False, auth_on_primary: bool = False
 ) -> dict[str, dict]:
     """DATABASES for aliases given as URLs (``mysql://user:password@host:port/name``)."""
+    if auth_on_primary:
+        urls = {alias: url for alias, url in urls.items() if alias not in AUTH_ALIASES}
     if not urls.get("primary"):
         raise ImproperlyConfigured(
             f"{URL_VARIABLES['primary']} is not set, but other database URLs are. "
             "Set it too, or unset them all to use the embedded SQLite databases."
         )
-    if not urls.get("auth_db"):
+    if not urls.get("auth_db") and not auth_on_primary:
         raise ImproperlyConfigured(
             f"{URL_VARIABLES['auth_db']} is not set. The auth apps need a database of their own "
-            "(another database on the same server is fine), e.g. mysql://app:secret@127.0.0.1:3306/app_auth"
+            "(another database on the same server is fine), e.g. mysql://app:secret@127.0.0.1:3306/app_auth; "
+            "or set AUTH_ON_PRIMARY=true to keep the auth tables in the primary's database"
         )
     databases = {}
     for alias, url in urls.items():
@@ -235,21 +239,54 @@ def _with_default(databases: dict[str, dict]) -> dict[str, dict]:
     return {"default": default, **databases}
 
 
-def configured_databases(environ: Mapping[str, str], data_dir: Path, test_dir: Path) -> dict[str, dict]:
-    raw_max_age = environ.get("DB_CONN_MAX_AGE", "").strip() or "0"
+# What a deployment (DEBUG off) gets without setting anything: connections kept
+# for a minute and pinged once per request before reuse. A routed request opens
+# two or three aliases; a new connection for each, per request, costs more than
+# all of routing's own work. The development server (DEBUG on) runs each
+# request in a thread of its own, which would only pile up idle connections.
+PERSISTENT_MAX_AGE = 60
+
+
+def configured_databases(
+    environ: Mapping[str, str], data_dir: Path, test_dir: Path, *, persistent: bool = False
+) -> dict[str, dict]:
+    """Every alias, from the URL variables or the embedded SQLite files.
+
+    ``persistent`` (DEBUG off) makes persistent connections with health checks
+    the default; ``DB_CONN_MAX_AGE`` and ``DB_CONN_HEALTH_CHECKS`` still win.
+    ``AUTH_ON_PRIMARY=true`` leaves out the auth aliases: the auth tables live
+    in the primary's database and are routed like the rest.
+    """
+    auth_on_primary = auth_kept_on_primary(environ)
+    default_max_age = str(PERSISTENT_MAX_AGE) if persistent else "0"
+    raw_max_age = environ.get("DB_CONN_MAX_AGE", "").strip() or default_max_age
     if not raw_max_age.isdigit():
         raise ImproperlyConfigured(f"DB_CONN_MAX_AGE={raw_max_age!r} is not a whole number of seconds.")
     conn_max_age = int(raw_max_age)
-    # Django's default: no ping per request. With persistent connections, a
-    # connection the server dropped then fails one query and is replaced.
-    health_checks = environ.get("DB_CONN_HEALTH_CHECKS", "").strip().lower() in {"1", "true", "yes", "on"}
+    # With persistent connections, a connection the server dropped would fail
+    # one request's query before being replaced; the ping finds it first.
+    raw_checks = environ.get("DB_CONN_HEALTH_CHECKS", "").strip().lower()
+    health_checks = raw_checks in {"1", "true", "yes", "on"} if raw_checks else persistent and conn_max_age > 0
     urls = {alias: environ.get(variable, "").strip() for alias, variable in URL_VARIABLES.items()}
     if any(urls.values()):
-        return databases_from_urls(urls, conn_max_age=conn_max_age, conn_health_checks=health_checks)
+        return databases_from_urls(
+            urls, conn_max_age=conn_max_age, conn_health_checks=health_checks, auth_on_primary=auth_on_primary
+        )
     databases = embedded_databases(data_dir, test_dir)
+    if auth_on_primary:
+        databases = {alias: config for alias, config in databases.items() if alias not in AUTH_ALIASES}
     for config in databases.values():
         config.update(CONN_MAX_AGE=conn_max_age, CONN_HEALTH_CHECKS=health_checks)
     return databases
+
+
+def auth_kept_on_primary(environ: Mapping[str, str]) -> bool:
+    value = environ.get("AUTH_ON_PRIMARY", "").strip().lower()
+    if value in {"", "0", "false", "no", "off"}:
+        return False
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    raise ImproperlyConfigured(f"AUTH_ON_PRIMARY={value!r} is not a boolean; use true or false.")
 
 
 def single_database(databases: Mapping[str, dict]) -> dict[str, dict]:

@@ -179,7 +179,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_REQUEST_BYTES", 1_048_576)
 
 # Databases and routing ------------------------------------------------------
 
-DATABASES = configured_databases(os.environ, DATA_DIR, TEST_DATA_DIR)
+DATABASES = configured_databases(os.environ, DATA_DIR, TEST_DATA_DIR, persistent=not DEBUG)
 # mysqlclient, else PyMySQL standing in for it; `dbdoctor` reports the choice.
 # Without either, Django cannot even load the models: stop here, saying why.
 MYSQL_DRIVER = select_driver(os.environ.get("MYSQL_DRIVER", "auto")) if uses_mysql(DATABASES) else None
@@ -195,7 +195,8 @@ ROUTING_PRIMARY = "primary"
 ROUTING_REPLICAS = [alias for alias in REPLICAS if alias in DATABASES]
 # Copies of auth_db on the replica servers, read while auth_db is unreachable.
 ROUTING_AUTH_REPLICAS = [alias for alias in AUTH_REPLICAS if alias in DATABASES]
-ROUTING_AUTH_DB = "auth_db"
+# AUTH_ON_PRIMARY=true: no auth database; the auth apps are routed like any other.
+ROUTING_AUTH_DB = "auth_db" if "auth_db" in DATABASES else None
 ROUTING_AUTH_APPS = ["auth", "contenttypes", "sessions", "admin"]
 ROUTING_MAX_REPLICA_LAG = 5
 # How often each process re-checks a replica, and how long a failed one sits out.
@@ -228,6 +229,14 @@ else:
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
 LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 300)
 ROUTING_LOG_REQUESTS = env_flag("ROUTING_LOG_REQUESTS", False)
+# Each of these switches off one part of routing's work per request; the
+# benchmark measures what each costs. Unset: the routing package's defaults.
+if os.environ.get("ROUTING_REPORT_HEADERS", "").strip():
+    ROUTING_REPORT_HEADERS = os.environ["ROUTING_REPORT_HEADERS"].strip().lower()
+if os.environ.get("ROUTING_METRICS", "").strip():
+    ROUTING_METRICS = env_flag("ROUTING_METRICS", True)
+if os.environ.get("ROUTING_READ_YOUR_WRITES", "").strip():
+    ROUTING_READ_YOUR_WRITES = os.environ["ROUTING_READ_YOUR_WRITES"].strip().lower()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -234,19 +234,22 @@ def three_engines() -> dict:
     return measured
 
 
-def test_the_ratio_table_has_a_routing_and_a_multidb_column_for_each_engine_that_ran():
+def test_the_ratio_table_has_a_row_per_engine_and_scenario_and_a_column_per_configuration():
     lines = ratio_table(three_engines())
 
-    assert lines[0] == (
-        "| scenario | SQLite routing | SQLite multidb | MariaDB routing | MariaDB multidb "
-        "| PostgreSQL routing | PostgreSQL multidb |"
-    )
-    assert lines[1] == "|---|---:|---:|---:|---:|---:|---:|"
-    assert lines[2] == "| list (20 articles, authors, comment counts) | 1.002 | 0.990 | 0.974 | 0.990 | 0.981 | 0.962 |"
-    assert lines[3] == "| article detail | 0.981 | 0.990 | 0.974 | 0.990 | 0.981 | 0.962 |"
-    assert [line.split(" | ")[0] for line in lines[4:]] == [
-        "| create (session-authenticated)",
-        "| write, then read it back",
+    assert lines[0] == "| engine | scenario | routing | routing-same-dbs | multidb | routing-conn0 |"
+    assert lines[1] == "|---|---|---:|---:|---:|---:|"
+    assert lines[2] == "| SQLite | list (20 articles, authors, comment counts) | 1.002 | - | 0.990 | - |"
+    assert lines[3] == "| SQLite | article detail | 0.981 | - | 0.990 | - |"
+    assert [line.split(" | ")[:2] for line in lines[2:]][4:] == [
+        ["| MariaDB", "list (20 articles, authors, comment counts)"],
+        ["| MariaDB", "article detail"],
+        ["| MariaDB", "create (session-authenticated)"],
+        ["| MariaDB", "write, then read it back"],
+        ["| PostgreSQL", "list (20 articles, authors, comment counts)"],
+        ["| PostgreSQL", "article detail"],
+        ["| PostgreSQL", "create (session-authenticated)"],
+        ["| PostgreSQL", "write, then read it back"],
     ]
 
 
@@ -256,17 +259,51 @@ def test_the_ratio_table_names_only_the_engines_that_ran():
 
     lines = ratio_table(measured)
 
-    assert lines[0] == "| scenario | PostgreSQL routing | PostgreSQL multidb |"
-    assert lines[2] == "| list (20 articles, authors, comment counts) | 0.981 | 0.962 |"
+    assert {line.split(" | ")[0] for line in lines[2:]} == {"| PostgreSQL"}
+    assert lines[2] == "| PostgreSQL | list (20 articles, authors, comment counts) | 0.981 | - | 0.962 | - |"
 
 
 def test_a_scenario_an_engine_did_not_measure_shows_a_dash():
     measured = three_engines()
     del measured["engines"]["mysql"]["create"]
 
-    create = next(line for line in ratio_table(measured) if line.startswith("| create"))
+    create = next(line for line in ratio_table(measured) if line.startswith("| MariaDB | create"))
 
-    assert create == "| create (session-authenticated) | 0.500 | 1.000 | - | - | 0.981 | 0.962 |"
+    assert create == "| MariaDB | create (session-authenticated) | - | - | - | - |"
+
+
+def test_routing_on_the_peers_databases_is_judged_against_the_like_for_like_ratio():
+    measured = document(quick=False, **GOOD)
+    for scenario, ratio in (("list", 0.985), ("detail", 0.975)):
+        measured["engines"]["sqlite"][scenario]["routing-same-dbs"] = _row(ratio)
+
+    lines = {verdict.target: verdict for verdict in judge(measured)}
+
+    assert lines["sqlite list: routing-same-dbs/baseline"].status is Status.MET
+    detail = lines["sqlite detail: routing-same-dbs/baseline"]
+    assert (detail.status, detail.detail) == (Status.MISSED, "0.005 under the 0.98 target")
+
+
+def test_instruction_overheads_are_judged_against_the_peers_own():
+    measured = document(quick=False, **GOOD)
+    # The peer costs 1.00 pt over the baseline; routing 1.40 pt with everything on, 1.10 pt without headers.
+    measured["instructions"] = {
+        "list": {
+            "baseline": 100_000,
+            "routing": 102_000,
+            "multidb": 101_000,
+            "routing-same-dbs": 101_400,
+            "same-dbs-no-headers": 101_100,
+        }
+    }
+
+    verdicts = [verdict for verdict in judge(measured) if "overhead" in verdict.target]
+
+    assert [(verdict.target, verdict.measured, verdict.goal, verdict.status) for verdict in verdicts] == [
+        ("instructions, list: routing-same-dbs overhead (multidb 1.00 pt + 0.5)", "1.40 pt", "< 1.5 pt", Status.MET),
+        ("instructions, list: same-dbs-no-headers overhead (multidb 1.00 pt)", "1.10 pt", "< 1 pt", Status.MISSED),
+    ]
+    assert verdicts[1].detail == "0.10 pt over the 1 pt target"
 
 
 def test_the_report_has_a_section_per_engine_labelled_by_name(tmp_path):

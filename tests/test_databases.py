@@ -103,6 +103,38 @@ def test_connection_reuse_is_configurable(tmp_path):
     assert {config["CONN_MAX_AGE"] for config in embedded.values()} == {30}
 
 
+def test_a_deployment_keeps_its_connections_by_default_and_pings_them(tmp_path):
+    for environ in (MYSQL_URLS, {}):  # servers, and the embedded files
+        deployed = configured_databases(environ, tmp_path / "data", tmp_path / "test", persistent=True)
+        assert {(c["CONN_MAX_AGE"], c["CONN_HEALTH_CHECKS"]) for c in deployed.values()} == {(60, True)}
+        developing = configured_databases(environ, tmp_path / "data", tmp_path / "test")
+        assert {(c["CONN_MAX_AGE"], c["CONN_HEALTH_CHECKS"]) for c in developing.values()} == {(0, False)}
+
+
+def test_a_deployment_may_still_choose_new_connections_or_no_ping(tmp_path):
+    def deployed(**environ):
+        databases = configured_databases({**MYSQL_URLS, **environ}, tmp_path / "d", tmp_path / "t", persistent=True)
+        return databases["replica1"]["CONN_MAX_AGE"], databases["replica1"]["CONN_HEALTH_CHECKS"]
+
+    assert deployed(DB_CONN_MAX_AGE="0") == (0, False)
+    assert deployed(DB_CONN_HEALTH_CHECKS="false") == (60, False)
+    assert deployed(DB_CONN_MAX_AGE="5", DB_CONN_HEALTH_CHECKS="true") == (5, True)
+
+
 def test_malformed_connection_age_is_refused(tmp_path):
     with pytest.raises(ImproperlyConfigured, match="DB_CONN_MAX_AGE='soon'"):
         build({"DB_CONN_MAX_AGE": "soon"}, tmp_path)
+
+
+def test_auth_on_the_primary_leaves_out_every_auth_alias(tmp_path):
+    without_auth_url = {key: value for key, value in MYSQL_URLS.items() if key != "AUTH_DATABASE_URL"}
+    servers = build({**without_auth_url, "AUTH_ON_PRIMARY": "true"}, tmp_path)
+    assert sorted(servers) == ["default", "primary", "replica1", "replica2"]
+    # Given anyway, the auth URLs are not used.
+    given = build({**MYSQL_URLS, "AUTH_REPLICA1_DATABASE_URL": MYSQL_URLS["REPLICA1_DATABASE_URL"],
+                   "AUTH_ON_PRIMARY": "yes"}, tmp_path)  # fmt: skip
+    assert sorted(given) == ["default", "primary", "replica1", "replica2"]
+    embedded = build({"AUTH_ON_PRIMARY": "true"}, tmp_path)
+    assert sorted(embedded) == ["default", "primary", "replica1", "replica2"]
+    with pytest.raises(ImproperlyConfigured, match="AUTH_ON_PRIMARY='maybe' is not a boolean"):
+        build({"AUTH_ON_PRIMARY": "maybe"}, tmp_path)

@@ -96,3 +96,26 @@ def test_the_health_interval_and_cooldown_come_from_the_environment(tmp_path):
     code = "from django.conf import settings; print(settings.ROUTING_HEALTH_INTERVAL, settings.ROUTING_COOLDOWN)"
     result = manage(tmp_path, "shell", "--no-imports", "-c", code, ROUTING_HEALTH_INTERVAL="0.5", ROUTING_COOLDOWN="3")
     assert result.stdout.split() == ["0.5", "3.0"], result.stderr
+
+
+def test_with_auth_on_the_primary_users_log_in_from_the_primarys_database(tmp_path):
+    layout = {"AUTH_ON_PRIMARY": "true", "DEMO_USER": "demo", "DEMO_PASSWORD": "demo-password-1"}
+    assert manage(tmp_path, "migrate", "--no-input", **layout).returncode == 0
+    assert manage(tmp_path, "ensure_demo_user", **layout).returncode == 0
+    code = """
+import base64
+from django.conf import settings
+from django.test import Client
+client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION="Basic " + base64.b64encode(b"demo:demo-password-1").decode())
+written = client.post("/api/articles/", {"title": "t", "body": "b"}, content_type="application/json")
+read = client.get("/api/articles/")
+print(settings.ROUTING_AUTH_DB, sorted(settings.DATABASES))
+print(written.status_code, written["X-DB-Alias"], read.status_code, read["X-DB-Alias"], read.json()["count"])
+"""
+    result = manage(tmp_path, "shell", "--no-imports", "-c", code, **layout)
+    lines = result.stdout.splitlines()
+    assert lines[0] == "None ['default', 'primary', 'replica1', 'replica2']", result.stderr
+    status, alias, read_status, read_alias, count = lines[1].split()
+    assert (status, alias, read_status, count) == ("201", "primary", "200", "1")
+    assert read_alias in {"replica1", "replica2"}
+    assert sorted(path.name for path in (tmp_path / "data").iterdir()) == ["primary.sqlite3"], "no auth database"
