@@ -111,12 +111,25 @@ def enabled() -> bool:
 # Recording -------------------------------------------------------------------------------------
 
 
+# The labelled children, looked up once: prometheus_client's labels() validates
+# the values and takes a lock on every call, on the path of every query.
+_children: dict[tuple, object] = {}
+
+
+def _child(metric, *labels: str):
+    key = (id(metric), *labels)  # the metric objects live as long as the process
+    child = _children.get(key)
+    if child is None:
+        child = _children[key] = metric.labels(*labels)
+    return child
+
+
 def record_request(log, alias: str, reason: str) -> None:
     """A request the middleware served: its route, its queries' totals, its causal outcome."""
     metrics = _metrics()
-    metrics.requests.labels(alias, reason).inc()
+    _child(metrics.requests, alias, reason).inc()
     for queried, stats in log.stats.items():
-        metrics.queries.labels(queried).inc(stats.queries)
+        _child(metrics.queries, queried).inc(stats.queries)
     outcome = CAUSAL_OUTCOMES.get(reason)
     if outcome is not None:
         metrics.causal_reads.labels(outcome).inc()
@@ -125,7 +138,7 @@ def record_request(log, alias: str, reason: str) -> None:
 
 
 def record_query(alias: str, seconds: float) -> None:
-    _metrics().query_seconds.labels(alias).observe(seconds)
+    _child(_metrics().query_seconds, alias).observe(seconds)
 
 
 def record_refusal(code: str) -> None:
