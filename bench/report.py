@@ -73,16 +73,16 @@ def configurations() -> list[str]:
 
 def part_costs(counted: dict[str, dict[str, int]]) -> list[str]:
     """Instructions per request that each part of routing adds, from the configurations that leave one out."""
-    parts = {
-        "reporting headers (X-DB-Alias, X-DB-Route-Reason, Server-Timing)": "same-dbs-no-headers",
-        "metrics (counters and histograms per request and query)": "same-dbs-no-metrics",
-        "causal tokens (read-your-writes)": "same-dbs-no-tokens",
-    }
-    endpoints = list(counted)
-    lines = [
-        "| part | " + " | ".join(endpoints) + " |",
-        "|---|" + "---:|" * len(endpoints),
+    same = verdicts.LIKE_FOR_LIKE
+    rows = [  # (part, configuration with it, configuration without it)
+        ("the layout: replicas, auth on the primary (multidb - baseline)", "multidb", "baseline"),
+        ("reporting headers (X-DB-Alias, X-DB-Route-Reason, Server-Timing)", same, verdicts.QUIET),
+        ("metrics (counters and histograms per request and query)", same, "same-dbs-no-metrics"),
+        ("causal tokens (read-your-writes)", same, "same-dbs-no-tokens"),
+        (f"an auth database of its own (routing - {same})", "routing", same),
+        (f"all of routing on the same layout ({same} - baseline)", same, "baseline"),
     ]
+    endpoints = list(counted)
 
     def cell(endpoint: str, more: str, less: str) -> str:
         by_config = counted[endpoint]
@@ -91,25 +91,9 @@ def part_costs(counted: dict[str, dict[str, int]]) -> list[str]:
         added = by_config[more] - by_config[less]
         return f"{added:,} ({100 * added / by_config['baseline']:.2f} pt)"
 
-    lines.append(
-        "| the layout: replicas, auth on the primary (multidb - baseline) | "
-        + " | ".join(cell(endpoint, "multidb", "baseline") for endpoint in endpoints)
-        + " |"
-    )
-    for part, without in parts.items():
-        lines.append(
-            f"| {part} | " + " | ".join(cell(endpoint, "routing-same-dbs", without) for endpoint in endpoints) + " |"
-        )
-    lines.append(
-        "| an auth database of its own (routing - routing-same-dbs) | "
-        + " | ".join(cell(endpoint, "routing", "routing-same-dbs") for endpoint in endpoints)
-        + " |"
-    )
-    lines.append(
-        "| all of routing on the same layout (routing-same-dbs - baseline) | "
-        + " | ".join(cell(endpoint, "routing-same-dbs", "baseline") for endpoint in endpoints)
-        + " |"
-    )
+    lines = ["| part | " + " | ".join(endpoints) + " |", "|---|" + "---:|" * len(endpoints)]
+    for part, more, less in rows:
+        lines.append(f"| {part} | " + " | ".join(cell(endpoint, more, less) for endpoint in endpoints) + " |")
     return lines
 
 

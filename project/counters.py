@@ -39,9 +39,7 @@ def count_event(key: str, window: int) -> Tally:
         try:
             count = cache.incr(f"{key}:count")
         except ValueError:  # the window expired between add() and incr(): this event opens the next
-            cache.add(f"{key}:until", now + window, timeout=window)
-            cache.add(f"{key}:count", 1, timeout=window)
-            count = 1
+            return count_event(key, window)
     return Tally(count, cache.get(f"{key}:until") or now + window)
 
 

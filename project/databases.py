@@ -257,7 +257,7 @@ def configured_databases(
     ``AUTH_ON_PRIMARY=true`` leaves out the auth aliases: the auth tables live
     in the primary's database and are routed like the rest.
     """
-    auth_on_primary = auth_kept_on_primary(environ)
+    auth_on_primary = env_flag(environ, "AUTH_ON_PRIMARY", False)
     default_max_age = str(PERSISTENT_MAX_AGE) if persistent else "0"
     raw_max_age = environ.get("DB_CONN_MAX_AGE", "").strip() or default_max_age
     if not raw_max_age.isdigit():
@@ -280,13 +280,16 @@ def configured_databases(
     return databases
 
 
-def auth_kept_on_primary(environ: Mapping[str, str]) -> bool:
-    value = environ.get("AUTH_ON_PRIMARY", "").strip().lower()
-    if value in {"", "0", "false", "no", "off"}:
-        return False
+def env_flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    """A true/false variable: unset or empty gives ``default``; anything but a boolean word is refused."""
+    value = environ.get(name, "").strip().lower()
+    if not value:
+        return default
     if value in {"1", "true", "yes", "on"}:
         return True
-    raise ImproperlyConfigured(f"AUTH_ON_PRIMARY={value!r} is not a boolean; use true or false.")
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name}={environ[name]!r} is not a boolean; use true or false.")
 
 
 def single_database(databases: Mapping[str, dict]) -> dict[str, dict]:

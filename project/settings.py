@@ -24,6 +24,9 @@ from project.databases import (
     uses_mysql,
     uses_postgresql,
 )
+from project.databases import (
+    env_flag as environment_flag,
+)
 from project.mysql_driver import select_driver
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -32,14 +35,7 @@ load_dotenv(ENV_FILE if ENV_FILE.is_absolute() else BASE_DIR / ENV_FILE, overrid
 
 
 def env_flag(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    if value.strip().lower() in {"1", "true", "yes", "on"}:
-        return True
-    if value.strip().lower() in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean; use true or false.")
+    return environment_flag(os.environ, name, default)
 
 
 def env_int(name: str, default: int, minimum: int = 1) -> int:
@@ -58,7 +54,7 @@ def env_seconds(name: str, default: float) -> float:
     try:
         seconds = float(value)
     except ValueError:
-        seconds = -1.0
+        seconds = float("nan")  # refused below, with the same message
     if not 0 < seconds < float("inf"):
         raise ImproperlyConfigured(f"{name}={value!r} is not a number of seconds above 0.")
     return seconds
