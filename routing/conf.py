@@ -30,13 +30,20 @@ OFF = "off"
 READ_YOUR_WRITES_MODES = (CAUSAL, WINDOW, OFF)
 
 
+# The settings object django.conf.settings currently wraps lives in its instance
+# dict; reading it there skips LazyObject.__getattribute__, a Python-level call
+# that every cached value would otherwise pay on every access.
+_lazy_settings_state = vars(settings)
+
+
 def _cached(method):
     name = method.__name__
 
     @functools.wraps(method)
     def getter(self):
-        if settings._wrapped is not self._holder:
-            self._adopt(settings._wrapped)
+        holder = _lazy_settings_state["_wrapped"]
+        if holder is not self._holder:
+            self._adopt(holder)
         try:
             return self._values[name]
         except KeyError:

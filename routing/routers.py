@@ -35,9 +35,10 @@ class AuthRouter:
         return routing_settings.auth_db is not None and model_or_obj._meta.app_label in routing_settings.auth_apps
 
     def db_for_read(self, model, **hints):
-        if not self._owns(model):
-            return None
+        # _owns, unrolled: this runs before every read of every model.
         auth_db = routing_settings.auth_db
+        if auth_db is None or model._meta.app_label not in routing_settings.auth_apps:
+            return None
         fallbacks = routing_settings.auth_replicas
         if not fallbacks or usable(auth_db):
             return auth_db

@@ -107,6 +107,26 @@ def test_vary_is_patched_without_losing_what_was_there(anon):
     assert len(vary) == len({value.lower() for value in vary}), "no header named twice"
 
 
+@pytest.mark.parametrize("left", [None, "Accept", "accept, Cookie", "Origin, x-db-alias", "*"])
+def test_vary_keeps_what_each_response_had_the_second_time_too(left):
+    """The middleware remembers patched values: a repeat must equal a fresh patch."""
+    from django.http import HttpResponse
+    from django.utils.cache import patch_vary_headers
+
+    from routing.middleware import _VARY, _vary_on_routing
+
+    expected = HttpResponse()
+    if left is not None:
+        expected.headers["Vary"] = left
+    patch_vary_headers(expected, _VARY)
+    for _ in range(2):
+        response = HttpResponse()
+        if left is not None:
+            response.headers["Vary"] = left
+        _vary_on_routing(response)
+        assert response.headers["Vary"] == expected.headers["Vary"]
+
+
 @routed_db
 def test_the_token_cookie_takes_its_name_and_flags_from_the_settings(settings):
     from rest_framework.test import APIClient
