@@ -96,8 +96,9 @@ def serve(path: str, requests: int) -> None:
     for _ in range(10):  # connections open, caches warm
         client.get(path)
     # What warm-up left alive is the process's, not the requests': frozen, the
-    # collector stops walking it, and full collections (which fall on a different
-    # request in each configuration) stop moving the count by half a point.
+    # collector does not walk it again when a collection falls inside the
+    # measured requests. (What makes a count repeat is the fixed hash seed;
+    # freezing only keeps warm-up's garbage out of the requests' count.)
     gc.collect()
     gc.freeze()
     for _ in range(requests):

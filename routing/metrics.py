@@ -46,6 +46,26 @@ CAUSAL_OUTCOMES = {
 }
 
 
+class _Bound(dict):
+    """A labelled metric's children's ``inc`` or ``observe``, by label values, looked up once.
+
+    prometheus_client's ``labels()`` validates the values and takes a lock on
+    every call, and the middleware needs a child per alias on every request.
+    A single label's key is the value itself; several labels' key is their tuple.
+    """
+
+    __slots__ = ("_method", "_metric")
+
+    def __init__(self, metric, method: str) -> None:
+        super().__init__()
+        self._metric, self._method = metric, method
+
+    def __missing__(self, key):
+        labels = key if isinstance(key, tuple) else (key,)
+        bound = self[key] = getattr(self._metric.labels(*labels), self._method)
+        return bound
+
+
 class _Metrics:
     """The metric objects, made once per process on first use."""
 
@@ -61,6 +81,9 @@ class _Metrics:
         self.query_seconds = Histogram(
             "routing_query_duration_seconds", "Time per query, by alias.", ["alias"], buckets=_QUERY_BUCKETS
         )
+        self.count_request = _Bound(self.requests, "inc")
+        self.count_queries = _Bound(self.queries, "inc")
+        self.observe_query = _Bound(self.query_seconds, "observe")
         self.causal_reads = Counter(
             "routing_causal_reads_total", "Reads that presented a causal token, by outcome.", ["outcome"]
         )
@@ -111,42 +134,24 @@ def enabled() -> bool:
 # Recording -------------------------------------------------------------------------------------
 
 
-# The labelled children, looked up once: prometheus_client's labels() validates
-# the values and takes a lock on every call, on the path of every query.
-_children: dict[tuple, object] = {}
-
-
-def _child(metric, *labels: str):
-    key = (id(metric), *labels)  # the metric objects live as long as the process
-    child = _children.get(key)
-    if child is None:
-        child = _children[key] = metric.labels(*labels)
-    return child
-
-
 def record_request(log, alias: str, reason: str) -> None:
-    """A request the middleware served: its route, its queries' totals, its causal outcome."""
+    """A request the middleware served: its route, its queries and their durations, its causal outcome.
+
+    The queries are counted here, once the request is done, from its log: the
+    metrics count the queries of requests, as the reporting headers do.
+    """
     metrics = _metrics()
-    _child(metrics.requests, alias, reason).inc()
+    metrics.count_request[alias, reason]()
     for queried, stats in log.stats.items():
-        _child(metrics.queries, queried).inc(stats.queries)
+        metrics.count_queries[queried](stats.queries)
+        observe = metrics.observe_query[queried]
+        for seconds in stats.durations:
+            observe(seconds)
     outcome = CAUSAL_OUTCOMES.get(reason)
     if outcome is not None:
         metrics.causal_reads.labels(outcome).inc()
         if log.causal_wait is not None:
             metrics.causal_wait.observe(log.causal_wait)
-
-
-# Each alias's query-duration observer (the labelled histogram's bound observe):
-# one dict lookup per query instead of three calls.
-_query_observers: dict[str, object] = {}
-
-
-def record_query(alias: str, seconds: float) -> None:
-    observe = _query_observers.get(alias)
-    if observe is None:
-        observe = _query_observers[alias] = _child(_metrics().query_seconds, alias).observe
-    observe(seconds)
 
 
 def record_refusal(code: str) -> None:

@@ -13,7 +13,7 @@ from routing import metrics, reasons, tokens
 from routing.conf import routing_settings
 from routing.overrides import HEADER_NAME, OverrideRejected
 from routing.policy import SAFE_METHODS
-from routing.reporting import NO_ALIAS, log_request, report, served_by, server_timing
+from routing.reporting import NO_ALIAS, log_request, report, served_by, server_timing, set_header
 from routing.resolution import PrimaryUnavailable, resolve_route
 from routing.state import Route, activate
 
@@ -105,19 +105,22 @@ def _finish(request: HttpRequest, response: HttpResponse, route: Route, started:
 _VARY = (HEADER_NAME, tokens.HEADER_NAME, "Cookie")
 
 
-# Vary as patched, by the Vary the view left. A process sees a handful of them
-# (DRF's "Accept", with "Cookie" once the session was read); patching one
-# splits, lower-cases and joins it again on every response.
+# Vary as patch_vary_headers leaves it, by the Vary the view left. A process
+# sees a handful of those (none, DRF's "Accept", with "Cookie" once the
+# session was read), and patching one splits, lower-cases and joins it again on
+# every response. The bound only matters for a view that varies its Vary per
+# request: past it, such values are patched each time instead of remembered.
 _patched_vary: dict[str | None, str] = {}
 _PATCHED_VARY_LIMIT = 64
 
 
 def _vary_on_routing(response: HttpResponse) -> None:
     """The same URL may be answered by another database: caches must key on what chose it."""
-    left = response.headers.get("Vary")
+    left = response.headers._store.get("vary")  # (name, value): see reporting.set_header
+    left = None if left is None else left[1]
     patched = _patched_vary.get(left)
     if patched is not None:
-        response.headers["Vary"] = patched
+        set_header(response, "Vary", patched)
         return
     patch_vary_headers(response, _VARY)
     if len(_patched_vary) < _PATCHED_VARY_LIMIT:

@@ -76,12 +76,16 @@ def read_override(request: HttpRequest) -> Override | None:
     disagree.
     """
     header = request.META.get(_HEADER_META_KEY)
+    query_string = request.META.get("QUERY_STRING")
+    if header is None and not query_string:
+        return None  # most requests: nothing to read
     if header is not None:
         header = header.strip()
         if not header:
             raise OverrideRejected.unknown(header, _describe(reasons.HEADER))
-    params = _db_params(request) if request.META.get("QUERY_STRING") else []
-    params = [value for value in params if value]
+    params = _db_params(request) if query_string else []
+    if params:
+        params = [value for value in params if value]
     if len(set(params)) > 1:
         raise OverrideRejected(
             f"Query parameter '{QUERY_PARAM}' is given {len(params)} times with different values; give it once.",

@@ -22,7 +22,6 @@ from time import perf_counter
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, transaction
 
-from routing import metrics
 from routing.conf import OFF, WINDOW, routing_settings
 from routing.engines import adapter_for
 from routing.health import registry
@@ -47,10 +46,7 @@ def record_query(execute, sql, params, many, context):
             _lost(route.log, wrapper.alias, error)
         raise
     finally:
-        seconds = perf_counter() - started
-        route.log.record(wrapper.alias, seconds)
-        if routing_settings.metrics_on:
-            metrics.record_query(wrapper.alias, seconds)
+        route.log.record(wrapper.alias, perf_counter() - started)
     if getattr(wrapper, _ENGINE).is_write(sql) and _is_primary_database(wrapper.alias):
         _await_commit(route.log, wrapper)
     return result

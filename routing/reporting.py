@@ -44,15 +44,30 @@ def reported_headers(request: HttpRequest) -> str:
     return chosen if getattr(user, "is_staff", False) else REPORT_NONE
 
 
+def set_header(response: HttpResponse, name: str, value: str) -> None:
+    """``response.headers[name] = value``, for the headers routing sets on every response.
+
+    Django's ResponseHeaders checks the name and the value (their charset, no
+    newlines) in three Python calls per header. An ASCII value without CR or
+    LF passes those checks unchanged, so it is stored just as ``__setitem__``
+    would store it (tests/test_reporting.py compares the two); any other value
+    takes the checked path. ``name`` is always one of routing's ASCII names.
+    """
+    if value.isascii() and "\n" not in value and "\r" not in value:
+        response.headers._store[name.lower()] = (name, value)
+    else:
+        response.headers[name] = value
+
+
 def report(request: HttpRequest, response: HttpResponse, alias: str, reason: str, timing) -> None:
     """Set the routing headers the settings allow; ``timing`` is called only when Server-Timing is sent."""
     chosen = reported_headers(request)
     if chosen == REPORT_NONE:
         return
-    response.headers[ALIAS_HEADER] = alias
+    set_header(response, ALIAS_HEADER, alias)
     if chosen == REPORT_ALL:
-        response.headers[REASON_HEADER] = reason
-        response.headers[TIMING_HEADER] = timing()
+        set_header(response, REASON_HEADER, reason)
+        set_header(response, TIMING_HEADER, timing())
 
 
 def served_by(route: Route) -> tuple[str, str]:

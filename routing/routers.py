@@ -21,6 +21,18 @@ from routing.state import current_route
 __all__ = ["AuthRouter", "PrimaryReplicaRouter", "connection_for"]
 
 
+def auth_db_owning(app_label: str) -> str | None:
+    """``ROUTING_AUTH_DB`` when it holds ``app_label``'s models, else None (no opinion).
+
+    One function for every router method, because it runs before every read of
+    every model: two attribute reads and a set lookup.
+    """
+    auth_db = routing_settings.auth_db
+    if auth_db is not None and app_label in routing_settings.auth_apps:
+        return auth_db
+    return None
+
+
 class AuthRouter:
     """Every model of ``ROUTING_AUTH_APPS`` reads, writes and migrates on ``ROUTING_AUTH_DB``.
 
@@ -30,14 +42,9 @@ class AuthRouter:
     working. Writes never leave ``auth_db``.
     """
 
-    def _owns(self, model_or_obj) -> bool:
-        # Without ROUTING_AUTH_DB this router has no opinion at all.
-        return routing_settings.auth_db is not None and model_or_obj._meta.app_label in routing_settings.auth_apps
-
     def db_for_read(self, model, **hints):
-        # _owns, unrolled: this runs before every read of every model.
-        auth_db = routing_settings.auth_db
-        if auth_db is None or model._meta.app_label not in routing_settings.auth_apps:
+        auth_db = auth_db_owning(model._meta.app_label)
+        if auth_db is None:
             return None
         fallbacks = routing_settings.auth_replicas
         if not fallbacks or usable(auth_db):
@@ -45,17 +52,16 @@ class AuthRouter:
         return next((alias for alias in fallbacks if usable(alias)), auth_db)
 
     def db_for_write(self, model, **hints):
-        return routing_settings.auth_db if self._owns(model) else None
+        return auth_db_owning(model._meta.app_label)
 
     def allow_relation(self, obj1, obj2, **hints):
-        if self._owns(obj1) and self._owns(obj2):
+        if auth_db_owning(obj1._meta.app_label) and auth_db_owning(obj2._meta.app_label):
             return True
         return None
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
-        if routing_settings.auth_db is not None and app_label in routing_settings.auth_apps:
-            return db == routing_settings.auth_db
-        return None
+        auth_db = auth_db_owning(app_label)
+        return None if auth_db is None else db == auth_db
 
 
 def open_transaction_alias() -> str | None:

@@ -19,6 +19,9 @@ class AliasStats:
 
     queries: int = 0
     seconds: float = 0.0
+    # Each query's seconds, in order: the metrics' histogram takes them all at
+    # the end of the request, instead of one call into it per query.
+    durations: list[float] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -51,6 +54,7 @@ class QueryLog:
             stats = self.stats[alias] = AliasStats()
         stats.queries += 1
         stats.seconds += seconds
+        stats.durations.append(seconds)
 
     def note(self, alias: str, reason: str) -> None:
         self.reasons.setdefault(alias, reason)

@@ -107,6 +107,32 @@ def test_vary_is_patched_without_losing_what_was_there(anon):
     assert len(vary) == len({value.lower() for value in vary}), "no header named twice"
 
 
+@pytest.mark.parametrize(
+    "value", ["replica1", 'primary;desc="2 queries";dur=0.31, total;dur=1.20', "", "réplica", "реплика", "€"]
+)
+def test_routing_headers_are_stored_as_django_stores_them(value):
+    """set_header's shortcut and ResponseHeaders.__setitem__ leave the same name and value behind."""
+    from django.http import HttpResponse
+
+    from routing.reporting import ALIAS_HEADER, set_header
+
+    expected, response = HttpResponse(), HttpResponse()
+    expected.headers[ALIAS_HEADER] = value
+    set_header(response, ALIAS_HEADER, value)
+    assert list(response.headers.items()) == list(expected.headers.items())
+    assert response.serialize_headers() == expected.serialize_headers()
+
+
+@pytest.mark.parametrize("value", ["replica1\r\nSet-Cookie: x=1", "a\nb"])
+def test_routing_headers_refuse_newlines_as_django_does(value):
+    from django.http import BadHeaderError, HttpResponse
+
+    from routing.reporting import REASON_HEADER, set_header
+
+    with pytest.raises(BadHeaderError):
+        set_header(HttpResponse(), REASON_HEADER, value)
+
+
 @pytest.mark.parametrize("left", [None, "Accept", "accept, Cookie", "Origin, x-db-alias", "*"])
 def test_vary_keeps_what_each_response_had_the_second_time_too(left):
     """The middleware remembers patched values: a repeat must equal a fresh patch."""
