@@ -186,13 +186,17 @@ if uses_postgresql(DATABASES) and (_missing_driver := missing_postgresql_driver(
     raise ImproperlyConfigured(_missing_driver)
 # The vendors in use ("sqlite", "mysql", "postgresql"): PostgreSQL data with a MariaDB auth_db is two.
 DATABASE_ENGINES = sorted(engines_in_use(DATABASES))
-DATABASE_ROUTERS = ["routing.routers.AuthRouter", "routing.routers.PrimaryReplicaRouter"]
 ROUTING_PRIMARY = "primary"
 ROUTING_REPLICAS = [alias for alias in REPLICAS if alias in DATABASES]
 # Copies of auth_db on the replica servers, read while auth_db is unreachable.
 ROUTING_AUTH_REPLICAS = [alias for alias in AUTH_REPLICAS if alias in DATABASES]
 # AUTH_ON_PRIMARY=true: no auth database; the auth apps are routed like any other.
 ROUTING_AUTH_DB = "auth_db" if "auth_db" in DATABASES else None
+# AuthRouter only has work with an auth database.
+DATABASE_ROUTERS = [
+    *(["routing.routers.AuthRouter"] if ROUTING_AUTH_DB else []),
+    "routing.routers.PrimaryReplicaRouter",
+]
 ROUTING_AUTH_APPS = ["auth", "contenttypes", "sessions", "admin"]
 ROUTING_MAX_REPLICA_LAG = 5
 # How often each process re-checks a replica, and how long a failed one sits out.

@@ -75,15 +75,23 @@ def check_aliases(app_configs=None, **kwargs):
 def check_installation(app_configs=None, **kwargs):
     warnings = []
     routers = list(settings.DATABASE_ROUTERS)
-    if DATA_ROUTER not in routers or AUTH_ROUTER not in routers:
+    # Without ROUTING_AUTH_DB, AuthRouter has no opinion on any model: the data
+    # router alone is a complete installation (and one call less per query).
+    wanted = [AUTH_ROUTER, DATA_ROUTER] if routing_settings.auth_db is not None else [DATA_ROUTER]
+    if not set(wanted) <= set(routers):
+        missing = (
+            "The routing routers are not both installed."
+            if len(wanted) == 2
+            else "PrimaryReplicaRouter is not installed."
+        )
         warnings.append(
             Warning(
-                "The routing routers are not both installed.",
-                hint=f'Set DATABASE_ROUTERS = ["{AUTH_ROUTER}", "{DATA_ROUTER}"].',
+                missing,
+                hint=f"Set DATABASE_ROUTERS = {wanted!r}.".replace("'", '"'),
                 id="routing.W001",
             )
         )
-    elif routers.index(AUTH_ROUTER) > routers.index(DATA_ROUTER):
+    elif AUTH_ROUTER in routers and routers.index(AUTH_ROUTER) > routers.index(DATA_ROUTER):
         warnings.append(
             Warning(
                 "PrimaryReplicaRouter comes before AuthRouter, so auth models would be routed to the primary.",

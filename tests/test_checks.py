@@ -54,6 +54,20 @@ def test_routers_missing_or_misordered(settings, routers, expected):
     assert ids(check_installation()) == [expected]
 
 
+@pytest.mark.parametrize(
+    ("routers", "expected"),
+    [
+        (["routing.routers.PrimaryReplicaRouter"], []),
+        (["routing.routers.AuthRouter", "routing.routers.PrimaryReplicaRouter"], []),
+        (["routing.routers.AuthRouter"], ["routing.W001"]),
+    ],
+)
+def test_without_an_auth_db_the_data_router_alone_is_enough(settings, routers, expected):
+    settings.ROUTING_AUTH_DB = None
+    settings.DATABASE_ROUTERS = routers
+    assert ids(check_installation()) == expected
+
+
 def test_middleware_missing(settings):
     settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != "routing.middleware.RoutingMiddleware"]
     assert ids(check_installation()) == ["routing.W003"]
