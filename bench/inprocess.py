@@ -79,7 +79,7 @@ def _middleware_parts(factory, view) -> dict[str, float]:
     from routing import metrics, tokens
     from routing.middleware import _vary_on_routing
     from routing.recorder import record_query
-    from routing.reporting import report, server_timing
+    from routing.reporting import report
     from routing.resolution import pick_replica, resolve_route
     from routing.state import Route, activate
 
@@ -103,7 +103,7 @@ def _middleware_parts(factory, view) -> dict[str, float]:
         recorded = _per_call_us(lambda: record_query(execute, "SELECT 1", (), False, context), DECISIONS)
     bare_execute = _per_call_us(lambda: execute("SELECT 1", (), False, context), DECISIONS)
     reported = _per_call_us(
-        lambda: report(request, response(), route.alias, route.reason, lambda: server_timing(route, 0.002)),
+        lambda: report(request, response(), route.alias, route.reason, route, 0.002),
         REQUESTS,
     )
     varied = _per_call_us(lambda: _vary_on_routing(response()), REQUESTS)

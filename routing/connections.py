@@ -44,7 +44,10 @@ def open_connection(alias: str) -> None:
 
     An open connection is not pinged unless CONN_HEALTH_CHECKS asks for it.
     """
-    connection = connection_for(alias)
+    _open(connection_for(alias))
+
+
+def _open(connection) -> None:
     if connection.health_check_enabled:
         connection.close_if_health_check_failed()
     if connection.connection is None:
@@ -53,10 +56,11 @@ def open_connection(alias: str) -> None:
 
 def usable(alias: str) -> bool:
     """Whether ``alias``'s connection is open, or opens now; a failure leaves it out for the cooldown."""
-    if connection_for(alias).connection is None and registry.state(alias).cooling_down(time.monotonic()):
+    connection = connection_for(alias)
+    if connection.connection is None and registry.state(alias).cooling_down(time.monotonic()):
         return False
     try:
-        open_connection(alias)
+        _open(connection)
     except DatabaseError as error:
         registry.mark_failed(alias, error)
         return False

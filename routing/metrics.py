@@ -140,7 +140,7 @@ def record_request(log, alias: str, reason: str) -> None:
     The queries are counted here, once the request is done, from its log: the
     metrics count the queries of requests, as the reporting headers do.
     """
-    metrics = _metrics()
+    metrics = _made or _metrics()
     metrics.count_request[alias, reason]()
     for queried, stats in log.stats.items():
         metrics.count_queries[queried](stats.queries)

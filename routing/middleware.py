@@ -13,9 +13,9 @@ from routing import metrics, reasons, tokens
 from routing.conf import routing_settings
 from routing.overrides import HEADER_NAME, OverrideRejected
 from routing.policy import SAFE_METHODS
-from routing.reporting import NO_ALIAS, log_request, report, served_by, server_timing, set_header
+from routing.reporting import NO_ALIAS, log_request, report, served_by, set_header
 from routing.resolution import PrimaryUnavailable, resolve_route
-from routing.state import Route, activate
+from routing.state import Route, activate, enter, leave
 
 _COMPACT_JSON = {"separators": (",", ":")}
 
@@ -47,8 +47,11 @@ class RoutingMiddleware:
             route = resolve_route(request)
         except (OverrideRejected, PrimaryUnavailable) as refusal:
             return _refused(request, refusal, started)
-        with activate(route):
+        token = enter(route)
+        try:
             response = self.get_response(request)
+        finally:
+            leave(token)
         if _retry_wanted(request, route):
             route = _route_for_retry(request, route)
             with activate(route):
@@ -61,8 +64,11 @@ class RoutingMiddleware:
             route = await sync_to_async(resolve_route)(request)
         except (OverrideRejected, PrimaryUnavailable) as refusal:
             return _refused(request, refusal, started)
-        with activate(route):
+        token = enter(route)
+        try:
             response = await self.get_response(request)
+        finally:
+            leave(token)
         if _retry_wanted(request, route):
             route = await sync_to_async(_route_for_retry)(request, route)
             with activate(route):
@@ -90,13 +96,14 @@ def _route_for_retry(request: HttpRequest, route: Route) -> Route:
 def _finish(request: HttpRequest, response: HttpResponse, route: Route, started: float) -> HttpResponse:
     alias, reason = served_by(route)
     elapsed = perf_counter() - started
-    report(request, response, alias, reason, lambda: server_timing(route, elapsed))
+    report(request, response, alias, reason, route, elapsed)
     _vary_on_routing(response)
     if routing_settings.metrics_on:
         metrics.record_request(route.log, alias, reason)
     if routing_settings.log_requests:
         log_request(request, response, route.log, alias, reason, elapsed)
-    _hand_out_token(request, response, route)
+    if route.log.committed:  # most requests wrote nothing: no token to hand out
+        _hand_out_token(request, response, route)
     return response
 
 
@@ -154,7 +161,7 @@ def _refused(request: HttpRequest, refusal: OverrideRejected | PrimaryUnavailabl
         alias, reason = routing_settings.primary, reasons.PRIMARY_UNAVAILABLE
     response = JsonResponse(body, status=refusal.status_code, json_dumps_params=_COMPACT_JSON)
     elapsed = perf_counter() - started
-    report(request, response, alias, reason, lambda: server_timing(None, elapsed))
+    report(request, response, alias, reason, None, elapsed)
     if routing_settings.metrics_on:
         metrics.record_refusal(refusal.code)
     if routing_settings.log_requests:

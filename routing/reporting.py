@@ -59,15 +59,17 @@ def set_header(response: HttpResponse, name: str, value: str) -> None:
         response.headers[name] = value
 
 
-def report(request: HttpRequest, response: HttpResponse, alias: str, reason: str, timing) -> None:
-    """Set the routing headers the settings allow; ``timing`` is called only when Server-Timing is sent."""
+def report(
+    request: HttpRequest, response: HttpResponse, alias: str, reason: str, route: Route | None, seconds: float
+) -> None:
+    """Set the routing headers the settings allow; Server-Timing is built only when it is sent."""
     chosen = reported_headers(request)
     if chosen == REPORT_NONE:
         return
     set_header(response, ALIAS_HEADER, alias)
     if chosen == REPORT_ALL:
         set_header(response, REASON_HEADER, reason)
-        set_header(response, TIMING_HEADER, timing())
+        set_header(response, TIMING_HEADER, server_timing(route, seconds))
 
 
 def served_by(route: Route) -> tuple[str, str]:

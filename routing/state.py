@@ -4,12 +4,14 @@ The state lives in a ``ContextVar``: each thread of a WSGI server and each task
 of an ASGI server sees its own value, and ``sync_to_async`` copies it into the
 worker thread that runs a sync view. It is only ever set through
 :func:`activate`, which restores the previous value on the way out, also when
-the body raises, so nothing survives the request that set it.
+the body raises, so nothing survives the request that set it (the middleware
+uses :func:`enter` and :func:`leave`, the same two steps without a context
+manager's three calls, in a ``try``/``finally``).
 """
 
 from __future__ import annotations
 
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 
 
@@ -113,3 +115,13 @@ def activate(route: Route) -> _CurrentRoute:
     """Make ``route`` current for the body, then restore the previous route."""
     route.log.note(route.alias, route.reason)
     return _CurrentRoute(route)
+
+
+def enter(route: Route) -> Token:
+    """Make ``route`` current; the caller must pass the result to :func:`leave` in a ``finally``."""
+    route.log.note(route.alias, route.reason)
+    return _current_route.set(route)
+
+
+# leave(token): restore the route that was current before enter() returned token.
+leave = _current_route.reset
