@@ -67,6 +67,10 @@ def diagnose(
     for config in private.values():
         options = engine_for_settings(config).doctor_options(CONNECT_TIMEOUT_SECONDS)
         config["OPTIONS"] = {**config.get("OPTIONS", {}), **options}
+        # Django keys connection pools by alias: a pooled alias here would take
+        # the application's pool, and a refused connection would show as the
+        # pool's timeout instead of the server's own error.
+        config["OPTIONS"].pop("pool", None)
     handler = ConnectionHandler(private)
     reports: dict[str, AliasReport] = {}
     try:

@@ -34,7 +34,7 @@ def ask(alias: str, question: Callable[[Engine, object], T]) -> T:
     engine = adapter_for(wrapper)
     params = engine.probe_params(wrapper.get_connection_params(), routing_settings.health_timeout)
     try:
-        raw = wrapper.get_new_connection(params)
+        raw = engine.private_connection(wrapper, params)
     except Exception as error:  # any driver's failure to connect
         raise ProbeFailed(f"unreachable: {one_line(error)}") from error
     try:

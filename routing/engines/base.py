@@ -238,6 +238,10 @@ class Engine(ABC):
     def probe_params(self, params: dict, timeout: float) -> dict:
         """``params`` (a wrapper's get_connection_params()) with connect and statement timeouts for a probe."""
 
+    def private_connection(self, wrapper, params: dict):
+        """A new driver connection of routing's own (a probe's), never one the application's connections share."""
+        return wrapper.get_new_connection(params)
+
     def is_disconnect(self, error: Exception) -> bool:
         """Whether ``error`` means the server went away, not that the query was wrong."""
         return False

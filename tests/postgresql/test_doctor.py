@@ -76,6 +76,17 @@ def test_nothing_listening_names_the_host_and_port_and_how_to_start_it():
     assert f"pg_isready --host=127.0.0.1 --port={port}" in finding.fix
 
 
+def test_a_pooled_alias_is_diagnosed_on_a_connection_of_its_own():
+    """DB_POOL: the doctor names the refusal at once, not the pool's timeout after 10 s."""
+    port = free_port()
+    started = time.monotonic()
+    pooled = {"OPTIONS": {**settings.DATABASES["replica1"]["OPTIONS"], "pool": {"timeout": 10}}}
+    finding = only_finding(diagnose_with("replica1", PORT=port, **pooled))
+    assert finding.code == "connection-refused"
+    assert f"Nothing is listening on 127.0.0.1:{port}" in finding.problem
+    assert time.monotonic() - started < 5
+
+
 def test_wrong_password():
     finding = only_finding(diagnose_with("primary", PASSWORD="not-the-password"))
     assert finding.code == "28P01"

@@ -96,6 +96,14 @@ class PostgreSQL(Engine):
         options = f"{params.get('options', '')} -c statement_timeout={milliseconds}".strip()
         return {**params, "connect_timeout": max(2, math.ceil(timeout)), "options": options}
 
+    def private_connection(self, wrapper, params: dict):
+        # With OPTIONS["pool"], Django's get_new_connection() takes a connection
+        # from the alias's pool, without the probe's timeouts, and a probe's
+        # close() would then lose it from the pool for good.
+        if wrapper.settings_dict["OPTIONS"].get("pool"):
+            return wrapper.Database.connect(**params)
+        return wrapper.get_new_connection(params)
+
     def is_disconnect(self, error: Exception) -> bool:
         cause = error.__cause__ or error
         sqlstate = getattr(cause, "sqlstate", None) or ""
