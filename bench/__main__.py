@@ -31,7 +31,7 @@ from pathlib import Path
 
 from bench import engines, instructions, load, report, verdicts
 from bench.seed import ARTICLES
-from bench.servers import CONFIGS, PROJECT, SERVED, Server
+from bench.servers import CONFIGS, PROJECT, Server, served_on
 
 OUTPUT = PROJECT / "var" / "bench"
 
@@ -70,9 +70,11 @@ def seed(environment: dict[str, str], settle: Callable[[], None]) -> list[int]:
     return list(range(1, ARTICLES + 1))
 
 
-def measure(running: engines.Running, rounds: int, seconds: float) -> dict[str, dict[str, list[load.Result]]]:
+def measure(
+    engine: str, running: engines.Running, rounds: int, seconds: float
+) -> dict[str, dict[str, list[load.Result]]]:
     environment = running.environment
-    servers = [Server(config, _free_port(), config.environment(environment)) for config in SERVED]
+    servers = [Server(config, _free_port(), config.environment(environment)) for config in served_on(engine)]
     article_ids = seed(environment, running.settle)
     for server in servers:
         server.start()
@@ -167,14 +169,16 @@ def main() -> int:
         )
         with engines.start(engine, work) as running:
             environment = running.environment
-            document["engines"][engine] = report.summarize(measure(running, rounds, seconds))
+            document["engines"][engine] = report.summarize(measure(engine, running, rounds, seconds))
             if engine == "sqlite":
                 print("\nIn-process: micro-benchmarks and query budget")
                 measured = json.loads(_python({**environment, "ROUTING": "on"}, "-m", "bench.inprocess"))
                 document.update(measured)
                 if not quick and instructions.available():
                     print("In-process: instructions per request under callgrind (a few minutes)")
-                    per_config = {config.name: config.environment(environment) for config in CONFIGS}
+                    per_config = {
+                        config.name: config.environment(environment) for config in CONFIGS if config.runs_on(engine)
+                    }
                     document["instructions"] = instructions.measure(per_config, work)
 
     return finish(document, OUTPUT)

@@ -9,7 +9,7 @@ from pathlib import Path
 from bench import instructions, verdicts
 from bench.engines import DESCRIPTIONS, label
 from bench.load import READ_SCENARIOS, SCENARIOS, Result
-from bench.servers import CONFIGS, SERVED
+from bench.servers import CONFIGS, SERVED, Config
 from bench.verdicts import TARGETS, Verdict
 
 # The configurations compared with the baseline, in the ratio table's and the chart's order.
@@ -64,11 +64,16 @@ def ratio_table(document: dict) -> list[str]:
 
 def configurations() -> list[str]:
     """What each configuration is, as the report's first list."""
-    served = [f"- `{config.name}`: {config.description}" for config in SERVED]
+    served = [f"- `{config.name}`{_only_on(config)}: {config.description}" for config in SERVED]
     counted = [
         f"- `{config.name}` (instructions only): {config.description}" for config in CONFIGS if not config.served
     ]
     return [*served, *counted]
+
+
+def _only_on(config: Config) -> str:
+    """`` (PostgreSQL only)`` for a configuration served on some engines, nothing for one served on all."""
+    return "" if config.engines is None else f" ({', '.join(map(label, config.engines))} only)"
 
 
 def part_costs(counted: dict[str, dict[str, int]]) -> list[str]:
@@ -194,9 +199,11 @@ def chart(document: dict, path: Path) -> Path | None:
     names = [scenario.name for scenario in SCENARIOS]
     for axis, engine in zip(axes[0], engines, strict=True):
         summary = document["engines"][engine]
-        width = 0.8 / len(COMPARED)
-        offsets = [(index - (len(COMPARED) - 1) / 2) * width for index in range(len(COMPARED))]
-        for offset, config in zip(offsets, COMPARED, strict=True):
+        # Bars only for what this engine served: no empty slot for another engine's configuration.
+        compared = [config for config in COMPARED if any(config in summary.get(name, {}) for name in names)]
+        width = 0.8 / max(len(compared), 1)
+        offsets = [(index - (len(compared) - 1) / 2) * width for index in range(len(compared))]
+        for offset, config in zip(offsets, compared, strict=True):
             values = [summary.get(name, {}).get(config, {}).get("ratio") or 0 for name in names]
             bars = axis.bar([i + offset for i in range(len(names))], values, width, label=config)
             axis.bar_label(bars, fmt="%.2f", fontsize=6)

@@ -1,4 +1,4 @@
-"""The three configurations under test, each served by gunicorn as `make serve` does."""
+"""The configurations under test, each served by gunicorn as `make serve` does."""
 
 from __future__ import annotations
 
@@ -26,9 +26,13 @@ class Config:
     description: str
     settings: tuple[tuple[str, str], ...] = ()  # environment variables of this configuration alone
     served: bool = True  # False: counted under callgrind only, not served under load
+    engines: tuple[str, ...] | None = None  # the engines it runs on (bench.engines's names); None: every one
 
     def environment(self, base: dict[str, str]) -> dict[str, str]:
         return {**base, "ROUTING": self.routing, **dict(self.settings)}
+
+    def runs_on(self, engine: str) -> bool:
+        return self.engines is None or engine in self.engines
 
 
 # Like for like: django-multidb-router knows no auth database, so routing-same-dbs
@@ -49,6 +53,14 @@ CONFIGS = [
         "on",
         "routing as `routing`, with the old default DB_CONN_MAX_AGE=0: a new connection per request per alias",
         (("DB_CONN_MAX_AGE", "0"),),
+    ),
+    Config(
+        "routing-pg-pool",
+        "on",
+        "routing as `routing`, with DB_POOL=true: a connection pool per alias (Django's, psycopg_pool) "
+        "instead of persistent connections, checked as the pool hands each one out",
+        (("DB_POOL", "true"),),
+        engines=("postgresql",),  # DB_POOL is PostgreSQL's alone (the settings refuse it elsewhere)
     ),
     # Each of these leaves out one part of routing-same-dbs's work: the difference is that part's cost.
     Config(
@@ -74,6 +86,11 @@ CONFIGS = [
     ),
 ]
 SERVED = [config for config in CONFIGS if config.served]
+
+
+def served_on(engine: str) -> list[Config]:
+    """The configurations served under load on ``engine``, in CONFIGS's order."""
+    return [config for config in SERVED if config.runs_on(engine)]
 
 
 @dataclass

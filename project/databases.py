@@ -255,29 +255,82 @@ def configured_databases(
     ``persistent`` (DEBUG off) makes persistent connections with health checks
     the default; ``DB_CONN_MAX_AGE`` and ``DB_CONN_HEALTH_CHECKS`` still win.
     ``AUTH_ON_PRIMARY=true`` leaves out the auth aliases: the auth tables live
-    in the primary's database and are routed like the rest.
+    in the primary's database and are routed like the rest. ``DB_POOL=true``
+    gives every PostgreSQL alias a connection pool instead (see ``POOL_OPTIONS``).
     """
     auth_on_primary = env_flag(environ, "AUTH_ON_PRIMARY", False)
+    pool = env_flag(environ, "DB_POOL", False)
     default_max_age = str(PERSISTENT_MAX_AGE) if persistent else "0"
     raw_max_age = environ.get("DB_CONN_MAX_AGE", "").strip() or default_max_age
     if not raw_max_age.isdigit():
         raise ImproperlyConfigured(f"DB_CONN_MAX_AGE={raw_max_age!r} is not a whole number of seconds.")
     conn_max_age = int(raw_max_age)
+    if pool and conn_max_age and environ.get("DB_CONN_MAX_AGE", "").strip():
+        raise ImproperlyConfigured(
+            f"DB_POOL=true and DB_CONN_MAX_AGE={raw_max_age} ask for two ways of keeping connections: "
+            "Django's pool hands a connection back at the end of each request, and refuses persistent ones. "
+            "Unset DB_CONN_MAX_AGE (or set it to 0), or set DB_POOL=false."
+        )
     # With persistent connections, a connection the server dropped would fail
     # one request's query before being replaced; the ping finds it first.
     raw_checks = environ.get("DB_CONN_HEALTH_CHECKS", "").strip().lower()
     health_checks = raw_checks in {"1", "true", "yes", "on"} if raw_checks else persistent and conn_max_age > 0
     urls = {alias: environ.get(variable, "").strip() for alias, variable in URL_VARIABLES.items()}
     if any(urls.values()):
-        return databases_from_urls(
+        databases = databases_from_urls(
             urls, conn_max_age=conn_max_age, conn_health_checks=health_checks, auth_on_primary=auth_on_primary
         )
-    databases = embedded_databases(data_dir, test_dir)
-    if auth_on_primary:
-        databases = {alias: config for alias, config in databases.items() if alias not in AUTH_ALIASES}
-    for config in databases.values():
-        config.update(CONN_MAX_AGE=conn_max_age, CONN_HEALTH_CHECKS=health_checks)
+    else:
+        databases = embedded_databases(data_dir, test_dir)
+        if auth_on_primary:
+            databases = {alias: config for alias, config in databases.items() if alias not in AUTH_ALIASES}
+        for config in databases.values():
+            config.update(CONN_MAX_AGE=conn_max_age, CONN_HEALTH_CHECKS=health_checks)
+    if pool:
+        # A pool keeps its connections open whatever DEBUG says: checked unless
+        # DB_CONN_HEALTH_CHECKS=false says otherwise.
+        _pool_postgresql(databases, health_checks=health_checks if raw_checks else True)
     return databases
+
+
+# DB_POOL=true. psycopg_pool's own defaults are a fixed 4 connections per
+# alias and process, and 30 s of waiting for one. Instead:
+# - up to 8, one per thread of a `make serve` worker, so that no request waits
+#   for another's connection; 2 kept open, the rest closed after 10 idle minutes
+#   (psycopg_pool's max_idle);
+# - at most connect_timeout's 10 s of waiting, what a request on a host that
+#   does not answer waits without the pool. (A server that refuses connections
+#   costs that wait too: the pool keeps trying in the background until then.)
+POOL_OPTIONS = {"min_size": 2, "max_size": 8, "timeout": POSTGRESQL_OPTIONS["connect_timeout"]}
+POOL_DRIVER_HINT = 'pip install "psycopg[pool]"'
+
+
+def _pool_postgresql(databases: dict[str, dict], health_checks: bool) -> None:
+    """Django's connection pool on every PostgreSQL alias; the other aliases keep their settings.
+
+    Django hands a pooled connection back to the pool at the end of each
+    request only with CONN_MAX_AGE=0, and refuses any other value. With
+    CONN_HEALTH_CHECKS, Django does not ping the connection itself but has the
+    pool check it as it hands it out (psycopg_pool checks none by default): a
+    connection the server dropped while idle in the pool is replaced before a
+    request's query fails on it.
+    """
+    pooled = [config for config in databases.values() if engine_vendor(config) == "postgresql"]
+    if not pooled:
+        raise ImproperlyConfigured(
+            "DB_POOL=true, but no database is PostgreSQL: the connection pool applies to PostgreSQL only "
+            "(psycopg 3's psycopg_pool). Set DB_POOL=false, or point the database URLs at PostgreSQL."
+        )
+    try:
+        import psycopg_pool  # noqa: F401
+    except ImportError as error:
+        raise ImproperlyConfigured(
+            f"DB_POOL=true, but psycopg_pool could not be imported ({error}). Install it: {POOL_DRIVER_HINT} "
+            "(pip install -r requirements.txt installs it too), or set DB_POOL=false."
+        ) from None
+    for config in pooled:
+        config["OPTIONS"] = {**config.get("OPTIONS", {}), "pool": dict(POOL_OPTIONS)}
+        config.update(CONN_MAX_AGE=0, CONN_HEALTH_CHECKS=health_checks)
 
 
 def env_flag(environ: Mapping[str, str], name: str, default: bool) -> bool:

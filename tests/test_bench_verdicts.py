@@ -14,6 +14,7 @@ import pytest
 from bench.__main__ import command, finish
 from bench.engines import DESCRIPTIONS, ENGINES, SelectionError, Unavailable, label, select
 from bench.report import ratio_table, write
+from bench.servers import CONFIGS, served_on
 from bench.verdicts import NOT_MEASURED, TOO_SHORT, Status, Verdict, exit_status, judge, summary
 
 GOOD = {"list_ratio": 1.002, "detail_ratio": 0.981, "decision_us": 1.4, "middleware_us": 15.3}
@@ -228,7 +229,8 @@ def three_engines() -> dict:
     sqlite = measured["engines"]["sqlite"]
     mysql = {scenario: {**rows, "routing": _row(0.974)} for scenario, rows in sqlite.items()}
     postgresql = {
-        scenario: {**rows, "routing": _row(0.981), "multidb": _row(0.962)} for scenario, rows in sqlite.items()
+        scenario: {**rows, "routing": _row(0.981), "multidb": _row(0.962), "routing-pg-pool": _row(1.05)}
+        for scenario, rows in sqlite.items()
     }
     measured["engines"] = {"sqlite": sqlite, "mysql": mysql, "postgresql": postgresql}
     return measured
@@ -237,10 +239,10 @@ def three_engines() -> dict:
 def test_the_ratio_table_has_a_row_per_engine_and_scenario_and_a_column_per_configuration():
     lines = ratio_table(three_engines())
 
-    assert lines[0] == "| engine | scenario | routing | routing-same-dbs | multidb | routing-conn0 |"
-    assert lines[1] == "|---|---|---:|---:|---:|---:|"
-    assert lines[2] == "| SQLite | list (20 articles, authors, comment counts) | 1.002 | - | 0.990 | - |"
-    assert lines[3] == "| SQLite | article detail | 0.981 | - | 0.990 | - |"
+    assert lines[0] == "| engine | scenario | routing | routing-same-dbs | multidb | routing-conn0 | routing-pg-pool |"
+    assert lines[1] == "|---|---|---:|---:|---:|---:|---:|"
+    assert lines[2] == "| SQLite | list (20 articles, authors, comment counts) | 1.002 | - | 0.990 | - | - |"
+    assert lines[3] == "| SQLite | article detail | 0.981 | - | 0.990 | - | - |"
     assert [line.split(" | ")[:2] for line in lines[2:]][4:] == [
         ["| MariaDB", "list (20 articles, authors, comment counts)"],
         ["| MariaDB", "article detail"],
@@ -260,7 +262,7 @@ def test_the_ratio_table_names_only_the_engines_that_ran():
     lines = ratio_table(measured)
 
     assert {line.split(" | ")[0] for line in lines[2:]} == {"| PostgreSQL"}
-    assert lines[2] == "| PostgreSQL | list (20 articles, authors, comment counts) | 0.981 | - | 0.962 | - |"
+    assert lines[2] == "| PostgreSQL | list (20 articles, authors, comment counts) | 0.981 | - | 0.962 | - | 1.050 |"
 
 
 def test_a_scenario_an_engine_did_not_measure_shows_a_dash():
@@ -269,7 +271,29 @@ def test_a_scenario_an_engine_did_not_measure_shows_a_dash():
 
     create = next(line for line in ratio_table(measured) if line.startswith("| MariaDB | create"))
 
-    assert create == "| MariaDB | create (session-authenticated) | - | - | - | - |"
+    assert create == "| MariaDB | create (session-authenticated) | - | - | - | - | - |"
+
+
+def test_a_configuration_of_one_engine_is_served_there_alone():
+    assert "routing-pg-pool" not in [config.name for config in served_on("sqlite")]
+    assert "routing-pg-pool" not in [config.name for config in served_on("mysql")]
+    assert [config.name for config in served_on("postgresql")][-1] == "routing-pg-pool"
+    # Nor counted under callgrind, which runs on SQLite.
+    assert "routing-pg-pool" not in [config.name for config in CONFIGS if config.runs_on("sqlite")]
+
+
+def test_a_configuration_of_one_engine_is_reported_on_its_rows_and_a_dash_elsewhere(tmp_path):
+    measured = three_engines()
+    rows = {line.split(" | ")[0] + " | " + line.split(" | ")[1]: line for line in ratio_table(measured)[2:]}
+
+    assert rows["| PostgreSQL | article detail"].endswith(" | 1.050 |")
+    assert rows["| SQLite | article detail"].endswith(" | - |")
+    assert rows["| MariaDB | article detail"].endswith(" | - |")
+    verdicts = judge(measured)  # no target names it, and none misses it
+    assert not [verdict for verdict in verdicts if "pg-pool" in verdict.target]
+    text = write(measured, verdicts, tmp_path)[0].read_text()
+    assert "- `routing-pg-pool` (PostgreSQL only): routing as `routing`, with DB_POOL=true" in text
+    assert "| list | routing-pg-pool | 525 | 14.00 | 30.00 | 1.050 | 0 |" in text
 
 
 def test_routing_on_the_peers_databases_is_judged_against_the_like_for_like_ratio():

@@ -8,6 +8,8 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from project.databases import (
+    POOL_OPTIONS,
+    URL_VARIABLES,
     configured_databases,
     engines_in_use,
     is_embedded,
@@ -250,3 +252,99 @@ def test_a_missing_driver_names_the_install_command(tmp_path):
     assert "Traceback" not in result.stderr
     assert "psycopg could not be imported (libpq.so.5: cannot open shared object)" in result.stderr
     assert "pip install -r requirements.txt" in result.stderr
+
+
+# DB_POOL=true: Django's PostgreSQL connection pool -----------------------------------------------
+
+
+def deployed(environ, tmp_path):
+    """DATABASES as a deployment (DEBUG off) builds them."""
+    return configured_databases(environ, tmp_path / "data", tmp_path / "test", persistent=True)
+
+
+@pytest.mark.parametrize("persistent", [True, False])
+def test_the_pool_replaces_persistent_connections_on_every_postgres_alias(persistent, tmp_path):
+    environ = {**PG_URLS, "DB_POOL": "true"}
+    databases = configured_databases(environ, tmp_path / "data", tmp_path / "test", persistent=persistent)
+    assert set(databases) == {"default", *URL_VARIABLES}
+    for alias, config in databases.items():
+        assert config["OPTIONS"] == {"connect_timeout": 10, "pool": POOL_OPTIONS}, alias
+        # Django refuses a pool with persistent connections; the pool checks what it hands out.
+        assert (config["CONN_MAX_AGE"], config["CONN_HEALTH_CHECKS"]) == (0, True), alias
+    # Each alias its own dict: nothing one alias's pool does reaches another's options.
+    assert databases["primary"]["OPTIONS"]["pool"] is not databases["replica1"]["OPTIONS"]["pool"]
+
+
+def test_django_builds_the_pool_from_these_settings(tmp_path):
+    from django.db.utils import ConnectionHandler
+    from psycopg_pool import ConnectionPool
+
+    handler = ConnectionHandler(deployed({**PG_URLS, "DB_POOL": "true"}, tmp_path))
+    pool = handler["replica1"].pool  # built, not opened: nothing connects here
+    try:
+        assert isinstance(pool, ConnectionPool)
+        assert (pool.min_size, pool.max_size, pool.timeout) == (2, 8, 10)
+        # CONN_HEALTH_CHECKS is what makes Django give the pool a check (psycopg_pool's default is none).
+        assert pool._check == ConnectionPool.check_connection
+    finally:
+        handler["replica1"].close_pool()
+
+
+def test_without_db_pool_no_alias_is_pooled(tmp_path):
+    for environ in (PG_URLS, {**PG_URLS, "DB_POOL": "false"}):
+        databases = deployed(environ, tmp_path)
+        assert {(c["CONN_MAX_AGE"], c["CONN_HEALTH_CHECKS"]) for c in databases.values()} == {(60, True)}
+        assert not any("pool" in config["OPTIONS"] for config in databases.values())
+
+
+def test_a_pooled_deployment_may_still_turn_the_check_off(tmp_path):
+    databases = deployed({**PG_URLS, "DB_POOL": "true", "DB_CONN_HEALTH_CHECKS": "false"}, tmp_path)
+    assert {(c["CONN_MAX_AGE"], c["CONN_HEALTH_CHECKS"]) for c in databases.values()} == {(0, False)}
+    # DB_CONN_MAX_AGE=0 says what the pool needs anyway.
+    databases = deployed({**PG_URLS, "DB_POOL": "true", "DB_CONN_MAX_AGE": "0"}, tmp_path)
+    assert {config["CONN_MAX_AGE"] for config in databases.values()} == {0}
+
+
+def test_only_the_postgres_aliases_of_a_mixed_layout_are_pooled(tmp_path):
+    databases = deployed({**PG_URLS, **MYSQL_AUTH, "DB_POOL": "true"}, tmp_path)
+    for alias in ("default", "primary", "replica1", "replica2"):
+        assert databases[alias]["OPTIONS"]["pool"] == POOL_OPTIONS, alias
+        assert databases[alias]["CONN_MAX_AGE"] == 0
+    for alias in ("auth_db", "auth_replica1", "auth_replica2"):
+        assert "pool" not in databases[alias]["OPTIONS"], alias
+        assert (databases[alias]["CONN_MAX_AGE"], databases[alias]["CONN_HEALTH_CHECKS"]) == (60, True)
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {},  # the embedded SQLite files
+        {
+            "PRIMARY_DATABASE_URL": "mysql://app:s3cret@127.0.0.1:3307/articles",
+            "AUTH_DATABASE_URL": "mysql://app:s3cret@127.0.0.1:3307/articles_auth",
+        },
+    ],
+    ids=["sqlite", "mysql"],
+)
+def test_db_pool_without_postgres_is_refused(environ, tmp_path):
+    with pytest.raises(ImproperlyConfigured, match=r"DB_POOL=true, but no database is PostgreSQL: .* PostgreSQL only"):
+        deployed({**environ, "DB_POOL": "true"}, tmp_path)
+
+
+@pytest.mark.parametrize("max_age", ["60", "5"])
+def test_db_pool_with_persistent_connections_is_refused(max_age, tmp_path):
+    with pytest.raises(ImproperlyConfigured, match=rf"DB_POOL=true and DB_CONN_MAX_AGE={max_age} .* refuses"):
+        deployed({**PG_URLS, "DB_POOL": "true", "DB_CONN_MAX_AGE": max_age}, tmp_path)
+
+
+def test_db_pool_without_psycopg_pool_names_the_install_command(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "psycopg_pool", None)  # import psycopg_pool raises ImportError
+    with pytest.raises(
+        ImproperlyConfigured, match=r'psycopg_pool could not be imported .* pip install "psycopg\[pool\]"'
+    ):
+        deployed({**PG_URLS, "DB_POOL": "true"}, tmp_path)
+
+
+def test_a_malformed_db_pool_is_refused(tmp_path):
+    with pytest.raises(ImproperlyConfigured, match="DB_POOL='sometimes' is not a boolean"):
+        deployed({**PG_URLS, "DB_POOL": "sometimes"}, tmp_path)
