@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 
-from django.db import DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
 from routing.conf import routing_settings
 from routing.health import registry
@@ -37,6 +37,26 @@ def connection_for(alias: str):
     except KeyError:
         wrapper = wrappers[alias] = connections[alias]
         return wrapper
+
+
+def primary_connections() -> tuple:
+    """The primary's wrapper, then ``default``'s when it is the primary's database under Django's name.
+
+    The connections a transaction on the primary's database may be open on:
+    the routers look at them before every query, so the tuple is kept per
+    thread, like :func:`connection_for`'s wrappers, until settings change.
+    """
+    primary = routing_settings.primary  # read first: it notices settings swapped without a signal
+    generation = routing_settings.generation
+    cached = getattr(_thread, "primaries", None)
+    if cached is not None and cached[0] == generation:
+        return cached[1]
+    aliases = [primary]
+    if routing_settings.default_is_primary:
+        aliases.append(DEFAULT_DB_ALIAS)
+    primaries = tuple(connection_for(alias) for alias in aliases)
+    _thread.primaries = (generation, primaries)
+    return primaries
 
 
 def open_connection(alias: str) -> None:

@@ -15,7 +15,7 @@ from django.db import DEFAULT_DB_ALIAS
 
 from routing import reasons
 from routing.conf import routing_settings
-from routing.connections import connection_for, usable
+from routing.connections import connection_for, primary_connections, usable
 from routing.state import current_route
 
 __all__ = ["AuthRouter", "PrimaryReplicaRouter", "connection_for"]
@@ -71,11 +71,9 @@ def open_transaction_alias() -> str | None:
     Django's name: ``transaction.atomic()`` without ``using`` opens its
     transaction there, and the queries must follow it to be part of it.
     """
-    primary = routing_settings.primary
-    if connection_for(primary).in_atomic_block:
-        return primary
-    if routing_settings.default_is_primary and connection_for(DEFAULT_DB_ALIAS).in_atomic_block:
-        return DEFAULT_DB_ALIAS
+    for connection in primary_connections():
+        if connection.in_atomic_block:
+            return connection.alias
     return None
 
 
