@@ -298,10 +298,16 @@ def configured_databases(
 # - up to 8, one per thread of a `make serve` worker, so that no request waits
 #   for another's connection; 2 kept open, the rest closed after 10 idle minutes
 #   (psycopg_pool's max_idle);
-# - at most connect_timeout's 10 s of waiting, what a request on a host that
-#   does not answer waits without the pool. (A server that refuses connections
-#   costs that wait too: the pool keeps trying in the background until then.)
+# - at most 10 s of waiting for a connection on the primary and the auth
+#   database, the service's default connect_timeout. With 8 connections for 8
+#   threads, a request only waits while the pool cannot connect, and then for
+#   the whole timeout even when the server refuses at once (the pool keeps
+#   trying in the background until then).
+# - at most 2 s on a replica: routing then leaves it out for the cooldown and
+#   the read goes to another one, so a stopped replica costs the first reads
+#   on it 2 s, not 10. (libpq cannot connect in less than its own 2 s minimum either.)
 POOL_OPTIONS = {"min_size": 2, "max_size": 8, "timeout": POSTGRESQL_OPTIONS["connect_timeout"]}
+REPLICA_POOL_TIMEOUT_SECONDS = 2
 POOL_DRIVER_HINT = 'pip install "psycopg[pool]"'
 
 
@@ -328,8 +334,13 @@ def _pool_postgresql(databases: dict[str, dict], health_checks: bool) -> None:
             f"DB_POOL=true, but psycopg_pool could not be imported ({error}). Install it: {POOL_DRIVER_HINT} "
             "(pip install -r requirements.txt installs it too), or set DB_POOL=false."
         ) from None
-    for config in pooled:
-        config["OPTIONS"] = {**config.get("OPTIONS", {}), "pool": dict(POOL_OPTIONS)}
+    for alias, config in databases.items():
+        if engine_vendor(config) != "postgresql":
+            continue
+        pool = dict(POOL_OPTIONS)
+        if alias in (*REPLICAS, *AUTH_REPLICAS):
+            pool["timeout"] = REPLICA_POOL_TIMEOUT_SECONDS
+        config["OPTIONS"] = {**config.get("OPTIONS", {}), "pool": pool}
         config.update(CONN_MAX_AGE=0, CONN_HEALTH_CHECKS=health_checks)
 
 

@@ -91,7 +91,11 @@ def check_installation(app_configs=None, **kwargs):
                 id="routing.W001",
             )
         )
-    elif AUTH_ROUTER in routers and routers.index(AUTH_ROUTER) > routers.index(DATA_ROUTER):
+    elif (
+        routing_settings.auth_db is not None
+        and AUTH_ROUTER in routers
+        and routers.index(AUTH_ROUTER) > routers.index(DATA_ROUTER)
+    ):
         warnings.append(
             Warning(
                 "PrimaryReplicaRouter comes before AuthRouter, so auth models would be routed to the primary.",

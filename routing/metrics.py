@@ -135,23 +135,32 @@ def enabled() -> bool:
 
 
 def record_request(log, alias: str, reason: str) -> None:
-    """A request the middleware served: its route, its queries and their durations, its causal outcome.
-
-    The queries are counted here, once the request is done, from its log: the
-    metrics count the queries of requests, as the reporting headers do.
-    """
+    """A request the middleware served: its route, its queries and their durations, its causal outcome."""
     metrics = _made or _metrics()
     metrics.count_request[alias, reason]()
-    for queried, stats in log.stats.items():
-        metrics.count_queries[queried](stats.queries)
-        observe = metrics.observe_query[queried]
-        for seconds in stats.durations:
-            observe(seconds)
+    record_queries(log)
     outcome = CAUSAL_OUTCOMES.get(reason)
     if outcome is not None:
         metrics.causal_reads.labels(outcome).inc()
         if log.causal_wait is not None:
             metrics.causal_wait.observe(log.causal_wait)
+
+
+def record_queries(log) -> None:
+    """The queries of a request's log (one that keeps durations), counted and timed once the request is done."""
+    metrics = _made or _metrics()
+    for queried, stats in log.stats.items():
+        metrics.count_queries[queried](stats.queries)
+        observe = metrics.observe_query[queried]
+        for seconds in stats.durations:
+            observe(seconds)
+
+
+def record_query(alias: str, seconds: float) -> None:
+    """One query outside any request (under a code-level pin), counted and timed as it ran."""
+    metrics = _made or _metrics()
+    metrics.count_queries[alias]()
+    metrics.observe_query[alias](seconds)
 
 
 def record_refusal(code: str) -> None:

@@ -23,8 +23,8 @@ _COMPACT_JSON = {"separators": (",", ":")}
 class RoutingMiddleware:
     """Choose the request's route, make it current for the view, report it.
 
-    The route is set and reset inside this one call (``activate`` restores the
-    previous value in a ``finally``), so it cannot leak into the next request on
+    The route is set and reset inside this one call (``enter`` and ``leave`` in
+    a ``try``/``finally``), so it cannot leak into the next request on
     the same thread or task, not even when the view raises. Under ASGI the
     route is resolved in the thread that will run the (sync) view, so the
     connections it checks are the ones the view uses.
@@ -90,6 +90,8 @@ def _route_for_retry(request: HttpRequest, route: Route) -> Route:
     # Runs where the view's connections live (the view's thread under ASGI too).
     for alias in route.log.lost:
         connections[alias].close()
+    if routing_settings.metrics_on:
+        metrics.record_queries(route.log)  # the first run's queries ran too, the one that broke included
     return resolve_route(request)  # a safe request: refused overrides were refused the first time
 
 

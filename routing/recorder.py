@@ -22,6 +22,7 @@ from time import perf_counter
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, transaction
 
+from routing import metrics
 from routing.conf import OFF, WINDOW, routing_settings
 from routing.engines import adapter_for
 from routing.health import registry
@@ -46,7 +47,11 @@ def record_query(execute, sql, params, many, context):
             _lost(route.log, wrapper.alias, error)
         raise
     finally:
-        route.log.record(wrapper.alias, perf_counter() - started)
+        seconds = perf_counter() - started
+        log = route.log
+        log.record(wrapper.alias, seconds)
+        if not log.keeps_durations and routing_settings.metrics_on:
+            metrics.record_query(wrapper.alias, seconds)  # a pin outside any request
     if getattr(wrapper, _ENGINE).is_write(sql) and _is_primary_database(wrapper.alias):
         _await_commit(route.log, wrapper)
     return result

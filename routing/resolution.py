@@ -52,7 +52,7 @@ class PrimaryUnavailable(Exception):
 
 def resolve_route(request: HttpRequest) -> Route:
     """The route of ``request``; raises OverrideRejected (or its OverrideForbidden) or PrimaryUnavailable."""
-    log = QueryLog()
+    log = QueryLog(keeps_durations=routing_settings.metrics_on)  # for the metrics, at the end of the request
     override = read_override(request)
     safe = request.method in SAFE_METHODS
     if override is None:
@@ -114,7 +114,7 @@ def _pick(candidates: tuple[str, ...], reason: str | None = None) -> tuple[str, 
         return routing_settings.primary, reasons.NO_REPLICAS
     if not candidates:
         return routing_settings.primary, reasons.NO_HEALTHY_REPLICA
-    # random.choice's two Python calls per request, as one C call: it spreads load, guards nothing.
+    # Drawn without random.choice's two Python-level calls per request; it spreads load, guards nothing.
     first = candidates[int(random.random() * len(candidates))]  # noqa: S311
     if usable(first):
         return first, reason or reasons.REPLICA_PICK

@@ -21,8 +21,9 @@ class AliasStats:
 
     queries: int = 0
     seconds: float = 0.0
-    # Each query's seconds, in order: the metrics' histogram takes them all at
-    # the end of the request, instead of one call into it per query.
+    # Each query's seconds, in order, when the log keeps them: the metrics'
+    # histogram takes them all at the end of the request, instead of one call
+    # into it per query.
     durations: list[float] = field(default_factory=list)
 
 
@@ -49,6 +50,11 @@ class QueryLog:
     lost: set[str] | None = None
     # Seconds spent finding a replica that has the client's write (causal reads).
     causal_wait: float | None = None
+    # A request's log, which the middleware hands to the metrics once the
+    # request is done: it keeps each query's duration until then. A pin's own
+    # log (outside any request) keeps none, which bounds a long job's memory:
+    # the recorder passes its queries to the metrics as they run.
+    keeps_durations: bool = False
 
     def record(self, alias: str, seconds: float) -> None:
         stats = self.stats.get(alias)
@@ -56,7 +62,8 @@ class QueryLog:
             stats = self.stats[alias] = AliasStats()
         stats.queries += 1
         stats.seconds += seconds
-        stats.durations.append(seconds)
+        if self.keeps_durations:
+            stats.durations.append(seconds)
 
     def note(self, alias: str, reason: str) -> None:
         self.reasons.setdefault(alias, reason)

@@ -50,6 +50,7 @@ def test_primary_and_auth_db_on_one_database(settings):
     ],
 )
 def test_routers_missing_or_misordered(settings, routers, expected):
+    settings.ROUTING_AUTH_DB = "auth_db"
     settings.DATABASE_ROUTERS = routers
     assert ids(check_installation()) == [expected]
 
@@ -59,6 +60,7 @@ def test_routers_missing_or_misordered(settings, routers, expected):
     [
         (["routing.routers.PrimaryReplicaRouter"], []),
         (["routing.routers.AuthRouter", "routing.routers.PrimaryReplicaRouter"], []),
+        (["routing.routers.PrimaryReplicaRouter", "routing.routers.AuthRouter"], []),
         (["routing.routers.AuthRouter"], ["routing.W001"]),
     ],
 )

@@ -8,7 +8,10 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from project.databases import (
+    AUTH_REPLICAS,
     POOL_OPTIONS,
+    REPLICA_POOL_TIMEOUT_SECONDS,
+    REPLICAS,
     URL_VARIABLES,
     configured_databases,
     engines_in_use,
@@ -268,7 +271,9 @@ def test_the_pool_replaces_persistent_connections_on_every_postgres_alias(persis
     databases = configured_databases(environ, tmp_path / "data", tmp_path / "test", persistent=persistent)
     assert set(databases) == {"default", *URL_VARIABLES}
     for alias, config in databases.items():
-        assert config["OPTIONS"] == {"connect_timeout": 10, "pool": POOL_OPTIONS}, alias
+        # A replica waits less for a connection: routing reads elsewhere once it gives up.
+        wait = REPLICA_POOL_TIMEOUT_SECONDS if alias in (*REPLICAS, *AUTH_REPLICAS) else POOL_OPTIONS["timeout"]
+        assert config["OPTIONS"] == {"connect_timeout": 10, "pool": {**POOL_OPTIONS, "timeout": wait}}, alias
         # Django refuses a pool with persistent connections; the pool checks what it hands out.
         assert (config["CONN_MAX_AGE"], config["CONN_HEALTH_CHECKS"]) == (0, True), alias
     # Each alias its own dict: nothing one alias's pool does reaches another's options.
@@ -283,7 +288,8 @@ def test_django_builds_the_pool_from_these_settings(tmp_path):
     pool = handler["replica1"].pool  # built, not opened: nothing connects here
     try:
         assert isinstance(pool, ConnectionPool)
-        assert (pool.min_size, pool.max_size, pool.timeout) == (2, 8, 10)
+        assert (pool.min_size, pool.max_size, pool.timeout) == (2, 8, REPLICA_POOL_TIMEOUT_SECONDS)
+        assert handler["primary"].settings_dict["OPTIONS"]["pool"]["timeout"] == 10
         # CONN_HEALTH_CHECKS is what makes Django give the pool a check (psycopg_pool's default is none).
         assert pool._check == ConnectionPool.check_connection
     finally:
@@ -308,7 +314,7 @@ def test_a_pooled_deployment_may_still_turn_the_check_off(tmp_path):
 def test_only_the_postgres_aliases_of_a_mixed_layout_are_pooled(tmp_path):
     databases = deployed({**PG_URLS, **MYSQL_AUTH, "DB_POOL": "true"}, tmp_path)
     for alias in ("default", "primary", "replica1", "replica2"):
-        assert databases[alias]["OPTIONS"]["pool"] == POOL_OPTIONS, alias
+        assert databases[alias]["OPTIONS"]["pool"]["max_size"] == POOL_OPTIONS["max_size"], alias
         assert databases[alias]["CONN_MAX_AGE"] == 0
     for alias in ("auth_db", "auth_replica1", "auth_replica2"):
         assert "pool" not in databases[alias]["OPTIONS"], alias

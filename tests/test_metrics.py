@@ -44,6 +44,22 @@ def test_queries_are_counted_and_timed_per_alias(anon, article):
     assert value("routing_query_duration_seconds_count", alias="replica1") == timed_before + ran
 
 
+def test_queries_under_a_pin_outside_any_request_are_counted_and_timed_as_they_run(article):
+    from api.models import Article
+    from routing import pin
+    from routing.state import current_route
+
+    queries_before = value("routing_queries_total", alias="replica1")
+    timed_before = value("routing_query_duration_seconds_count", alias="replica1")
+    with pin("replica1"):
+        for _ in range(3):
+            assert Article.objects.filter(pk=article.pk).exists()
+        # Counted at once, not kept for a request's end that never comes.
+        assert value("routing_queries_total", alias="replica1") == queries_before + 3
+        assert value("routing_query_duration_seconds_count", alias="replica1") == timed_before + 3
+        assert current_route().log.stats["replica1"].durations == []
+
+
 def test_refusals_are_counted_by_their_code(anon, settings):
     settings.ROUTING_ALLOW_OVERRIDE = "primary-only"
     before = value("routing_refusals_total", code="override_forbidden")

@@ -108,7 +108,9 @@ def test_vary_is_patched_without_losing_what_was_there(anon):
 
 
 @pytest.mark.parametrize(
-    "value", ["replica1", 'primary;desc="2 queries";dur=0.31, total;dur=1.20', "", "réplica", "реплика", "€"]
+    # ASCII (the shortcut, control characters included), then values only Django's checked path stores.
+    "value",
+    ["replica1", 'primary;desc="2 queries";dur=0.31, total;dur=1.20', "", "tab\there", "nul\x00", "réplica", "€"],
 )
 def test_routing_headers_are_stored_as_django_stores_them(value):
     """set_header's shortcut and ResponseHeaders.__setitem__ leave the same name and value behind."""

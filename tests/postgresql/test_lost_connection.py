@@ -6,12 +6,17 @@ backend (as it does when it shuts down), and the next query on it fails.
 """
 
 from django.conf import settings
+from prometheus_client import REGISTRY
 
 from api.models import Article
 from tests.conftest import queried_aliases, routed_db
 from tests.replication import topology
 
 pytestmark = routed_db
+
+
+def queries_counted(alias: str) -> float:
+    return REGISTRY.get_sample_value("routing_queries_total", {"alias": alias}) or 0.0
 
 
 def cut_connections(alias: str) -> int:
@@ -38,9 +43,13 @@ def test_a_cut_auth_connection_is_retried_on_an_auth_replica(alice_client, artic
 def test_a_cut_replica_connection_is_retried_on_a_fresh_connection(anon, article):
     assert anon.get("/api/articles/", headers={"X-DB-Alias": "replica1"}).status_code == 200
     assert cut_connections("replica1") >= 1
+    counted_before = queries_counted("replica1")
     response = anon.get("/api/articles/", headers={"X-DB-Alias": "replica1"})
     assert (response.status_code, response.headers["X-DB-Alias"]) == (200, "replica1")
     assert response.json()["count"] == 1
+    # The metrics count the query that broke as well as the second run's (which Server-Timing reports).
+    second_run = int(response.headers["Server-Timing"].split('replica1;desc="')[1].split(" ")[0])
+    assert queries_counted("replica1") == counted_before + second_run + 1
 
 
 def test_a_cut_connection_is_not_retried_for_a_write(alice_client):
