@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 
@@ -77,25 +79,19 @@ def check_installation(app_configs=None, **kwargs):
     routers = list(settings.DATABASE_ROUTERS)
     # Without ROUTING_AUTH_DB, AuthRouter has no opinion on any model: the data
     # router alone is a complete installation (and one call less per query).
-    wanted = [AUTH_ROUTER, DATA_ROUTER] if routing_settings.auth_db is not None else [DATA_ROUTER]
+    auth_router_wanted = routing_settings.auth_db is not None
+    wanted = [AUTH_ROUTER, DATA_ROUTER] if auth_router_wanted else [DATA_ROUTER]
     if not set(wanted) <= set(routers):
-        missing = (
-            "The routing routers are not both installed."
-            if len(wanted) == 2
-            else "PrimaryReplicaRouter is not installed."
-        )
         warnings.append(
             Warning(
-                missing,
-                hint=f"Set DATABASE_ROUTERS = {wanted!r}.".replace("'", '"'),
+                "The routing routers are not both installed."
+                if auth_router_wanted
+                else "PrimaryReplicaRouter is not installed.",
+                hint=f"Set DATABASE_ROUTERS = {json.dumps(wanted)}.",
                 id="routing.W001",
             )
         )
-    elif (
-        routing_settings.auth_db is not None
-        and AUTH_ROUTER in routers
-        and routers.index(AUTH_ROUTER) > routers.index(DATA_ROUTER)
-    ):
+    elif auth_router_wanted and AUTH_ROUTER in routers and routers.index(AUTH_ROUTER) > routers.index(DATA_ROUTER):
         warnings.append(
             Warning(
                 "PrimaryReplicaRouter comes before AuthRouter, so auth models would be routed to the primary.",
