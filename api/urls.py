@@ -15,8 +15,8 @@ router.register("comments", CommentViewSet, basename="comment")
 health = [path("health/", HealthView.as_view(), name="health")] if apps.is_installed("routing") else []
 
 urlpatterns = [
+    *router.urls,  # first: the requests that need to be fast resolve on their first match
     *health,
-    *router.urls,
     # Last: any other /api/ path is a JSON 404, never Django's HTML page.
     re_path(r"^.*$", api_not_found, name="api-not-found"),
 ]

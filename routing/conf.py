@@ -10,6 +10,7 @@ on every query, so they must not be rebuilt each time.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -34,6 +35,28 @@ READ_YOUR_WRITES_MODES = (CAUSAL, WINDOW, OFF)
 # dict; reading it there skips LazyObject.__getattribute__, a Python-level call
 # that every cached value would otherwise pay on every access.
 _lazy_settings_state = vars(settings)
+
+
+@dataclass(frozen=True, slots=True)
+class HotSettings:
+    """The settings that every request or query reads, as plain attributes of one object.
+
+    ``routing_settings.hot`` costs one lookup (with the check that notices
+    swapped settings); each value after it costs none, where each property of
+    :class:`RoutingSettings` is a Python call of its own.
+    """
+
+    primary: str
+    replicas: tuple[str, ...]
+    # The aliases that open the primary's database: the primary, and
+    # ``default`` when it is the same database under Django's name.
+    primary_databases: frozenset[str]
+    read_your_writes: str | None
+    cookie_name: str
+    report_headers: str
+    report_to: str
+    metrics_on: bool
+    log_requests: bool
 
 
 def _cached(method):
@@ -243,6 +266,22 @@ class RoutingSettings:
     def data_aliases(self) -> tuple[str, ...]:
         """The primary and its replicas: the aliases that serve API data."""
         return (self.primary, *self.replicas)
+
+    @_cached
+    def hot(self) -> HotSettings:
+        """The values the middleware, the routers and the query recorder read on every request or query."""
+        primary_databases = {self.primary, DEFAULT_DB_ALIAS} if self.default_is_primary else {self.primary}
+        return HotSettings(
+            primary=self.primary,
+            replicas=self.replicas,
+            primary_databases=frozenset(primary_databases),
+            read_your_writes=self.read_your_writes,
+            cookie_name=self.cookie_name,
+            report_headers=self.report_headers,
+            report_to=self.report_to,
+            metrics_on=self.metrics_on,
+            log_requests=self.log_requests,
+        )
 
     @_cached
     def override_values(self) -> tuple[str, ...]:

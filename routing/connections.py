@@ -44,18 +44,18 @@ def primary_connections() -> tuple:
 
     The connections a transaction on the primary's database may be open on:
     the routers look at them before every query, so the tuple is kept per
-    thread, like :func:`connection_for`'s wrappers, until settings change.
+    thread, like :func:`connection_for`'s wrappers, until settings change
+    (which makes a new ``routing_settings.hot``).
     """
-    primary = routing_settings.primary  # read first: it notices settings swapped without a signal
-    generation = routing_settings.generation
+    hot = routing_settings.hot
     cached = getattr(_thread, "primaries", None)
-    if cached is not None and cached[0] == generation:
+    if cached is not None and cached[0] is hot:
         return cached[1]
-    aliases = [primary]
+    aliases = [hot.primary]
     if routing_settings.default_is_primary:
         aliases.append(DEFAULT_DB_ALIAS)
     primaries = tuple(connection_for(alias) for alias in aliases)
-    _thread.primaries = (generation, primaries)
+    _thread.primaries = (hot, primaries)
     return primaries
 
 

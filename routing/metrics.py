@@ -27,6 +27,7 @@ import ipaddress
 import os
 import shutil
 import threading
+from bisect import bisect_left
 from functools import cache
 from pathlib import Path
 
@@ -46,24 +47,89 @@ CAUSAL_OUTCOMES = {
 }
 
 
-class _Bound(dict):
-    """A labelled metric's children's ``inc`` or ``observe``, by label values, looked up once.
+class _Increments(dict):
+    """A labelled counter's children's increment, by label values, looked up once.
 
     prometheus_client's ``labels()`` validates the values and takes a lock on
-    every call, and the middleware needs a child per alias on every request.
-    A single label's key is the value itself; several labels' key is their tuple.
+    every call, and its ``inc()`` validates its argument in three more Python
+    calls before it adds under the value's own lock. The middleware counts on
+    every request with arguments it made itself, so the child and its value are
+    found once and the addition alone is left (see :func:`_adder`). A single
+    label's key is the value itself; several labels' key is their tuple.
     """
 
-    __slots__ = ("_method", "_metric")
+    __slots__ = ("_metric",)
 
-    def __init__(self, metric, method: str) -> None:
+    def __init__(self, metric) -> None:
         super().__init__()
-        self._metric, self._method = metric, method
+        self._metric = metric
 
     def __missing__(self, key):
         labels = key if isinstance(key, tuple) else (key,)
-        bound = self[key] = getattr(self._metric.labels(*labels), self._method)
-        return bound
+        child = self._metric.labels(*labels)
+        increment = self[key] = _adder(child, "_value", child.inc)
+        return increment
+
+
+def _adder(metric, attribute: str, public):
+    """The ``inc`` of the value ``metric`` keeps in ``attribute``, else ``public``.
+
+    prometheus_client keeps a counter's value, and a histogram's sum and
+    buckets, in value objects whose ``inc(amount)`` takes the lock and adds (in
+    multiprocess mode it also writes the worker's file): everything the public
+    methods do once their arguments are valid. Should a release keep them
+    elsewhere, the public methods are used instead, unchanged in effect
+    (tests/test_metrics.py compares the two).
+    """
+    value = getattr(metric, attribute, None)
+    return getattr(value, "inc", None) or public
+
+
+class _QueryHistogram:
+    """One alias's query-duration histogram, fed a request's durations at once.
+
+    What ``observe()`` does per duration (add it to the sum, count it in the
+    first bucket whose bound it does not exceed), with the bucket found by
+    ``bisect`` and the sum added once per request.
+    """
+
+    __slots__ = ("_add_to_sum", "_bounds", "_count_in_bucket", "_observe")
+
+    def __init__(self, child) -> None:
+        self._observe = child.observe
+        buckets = getattr(child, "_buckets", None)
+        bounds = getattr(child, "_upper_bounds", None)
+        add_to_sum = _adder(child, "_sum", None)
+        if add_to_sum is None or not buckets or bounds is None or len(buckets) != len(bounds):
+            self._add_to_sum = None  # an unknown release: observe() each duration
+            return
+        self._add_to_sum = add_to_sum
+        self._bounds = tuple(bounds)
+        self._count_in_bucket = tuple(_adder(bucket, "_value", None) or bucket.inc for bucket in buckets)
+
+    def observe_all(self, durations: list[float], total: float) -> None:
+        if self._add_to_sum is None:
+            for seconds in durations:
+                self._observe(seconds)
+            return
+        bounds, count_in_bucket = self._bounds, self._count_in_bucket
+        for seconds in durations:
+            count_in_bucket[bisect_left(bounds, seconds)](1)
+        self._add_to_sum(total)
+
+
+class _QueryHistograms(dict):
+    """The query-duration histogram of each alias, made on first use."""
+
+    __slots__ = ("_metric",)
+
+    def __init__(self, metric) -> None:
+        super().__init__()
+        self._metric = metric
+
+    def __missing__(self, alias: str) -> _QueryHistogram:
+        histogram = self[alias] = _QueryHistogram(self._metric.labels(alias))
+        return histogram
 
 
 class _Metrics:
@@ -81,9 +147,9 @@ class _Metrics:
         self.query_seconds = Histogram(
             "routing_query_duration_seconds", "Time per query, by alias.", ["alias"], buckets=_QUERY_BUCKETS
         )
-        self.count_request = _Bound(self.requests, "inc")
-        self.count_queries = _Bound(self.queries, "inc")
-        self.observe_query = _Bound(self.query_seconds, "observe")
+        self.count_request = _Increments(self.requests)
+        self.count_queries = _Increments(self.queries)
+        self.query_histograms = _QueryHistograms(self.query_seconds)
         self.causal_reads = Counter(
             "routing_causal_reads_total", "Reads that presented a causal token, by outcome.", ["outcome"]
         )
@@ -137,8 +203,10 @@ def enabled() -> bool:
 def record_request(log, alias: str, reason: str) -> None:
     """A request the middleware served: its route, its queries and their durations, its causal outcome."""
     metrics = _made or _metrics()
-    metrics.count_request[alias, reason]()
-    record_queries(log)
+    metrics.count_request[alias, reason](1)
+    for queried, stats in log.stats.items():  # record_queries(log), written out: it runs on every request
+        metrics.count_queries[queried](stats.queries)
+        metrics.query_histograms[queried].observe_all(stats.durations, stats.seconds)
     outcome = CAUSAL_OUTCOMES.get(reason)
     if outcome is not None:
         metrics.causal_reads.labels(outcome).inc()
@@ -151,16 +219,14 @@ def record_queries(log) -> None:
     metrics = _made or _metrics()
     for queried, stats in log.stats.items():
         metrics.count_queries[queried](stats.queries)
-        observe = metrics.observe_query[queried]
-        for seconds in stats.durations:
-            observe(seconds)
+        metrics.query_histograms[queried].observe_all(stats.durations, stats.seconds)
 
 
 def record_query(alias: str, seconds: float) -> None:
     """One query outside any request (under a code-level pin), counted and timed as it ran."""
     metrics = _made or _metrics()
-    metrics.count_queries[alias]()
-    metrics.observe_query[alias](seconds)
+    metrics.count_queries[alias](1)
+    metrics.query_histograms[alias].observe_all((seconds,), seconds)
 
 
 def record_refusal(code: str) -> None:

@@ -13,7 +13,7 @@ from routing import metrics, reasons, tokens
 from routing.conf import routing_settings
 from routing.overrides import HEADER_NAME, OverrideRejected
 from routing.policy import SAFE_METHODS
-from routing.reporting import NO_ALIAS, log_request, report, served_by, set_header
+from routing.reporting import NO_ALIAS, log_request, report, served_by
 from routing.resolution import PrimaryUnavailable, resolve_route
 from routing.state import Route, activate, enter, leave
 
@@ -52,7 +52,7 @@ class RoutingMiddleware:
             response = self.get_response(request)
         finally:
             leave(token)
-        if _retry_wanted(request, route):
+        if route.log.lost is not None and request.method in SAFE_METHODS:  # see _route_for_retry
             route = _route_for_retry(request, route)
             with activate(route):
                 response = self.get_response(request)
@@ -69,24 +69,20 @@ class RoutingMiddleware:
             response = await self.get_response(request)
         finally:
             leave(token)
-        if _retry_wanted(request, route):
+        if route.log.lost is not None and request.method in SAFE_METHODS:  # see _route_for_retry
             route = await sync_to_async(_route_for_retry)(request, route)
             with activate(route):
                 response = await self.get_response(request)
         return _finish(request, response, route, started)
 
 
-def _retry_wanted(request: HttpRequest, route: Route) -> bool:
-    """A read whose database went away under it (a server stopped mid-query) is run once more.
-
-    Only safe methods: they change nothing, so running one twice is harmless.
-    The alias that broke has left the pick (if anything can stand in for it),
-    so the second run is routed elsewhere.
-    """
-    return route.log.lost is not None and request.method in SAFE_METHODS
-
-
 def _route_for_retry(request: HttpRequest, route: Route) -> Route:
+    """The route of a second run of a read whose database went away under it (a server stopped mid-query).
+
+    Only safe methods are run again: they change nothing, so running one twice
+    is harmless. The alias that broke has left the pick (if anything can stand
+    in for it), so the second run is routed elsewhere.
+    """
     # Runs where the view's connections live (the view's thread under ASGI too).
     for alias in route.log.lost:
         connections[alias].close()
@@ -96,13 +92,14 @@ def _route_for_retry(request: HttpRequest, route: Route) -> Route:
 
 
 def _finish(request: HttpRequest, response: HttpResponse, route: Route, started: float) -> HttpResponse:
+    hot = route.log.settings
     alias, reason = served_by(route)
     elapsed = perf_counter() - started
-    report(request, response, alias, reason, route, elapsed)
+    report(request, response, alias, reason, route, elapsed, hot)
     _vary_on_routing(response)
-    if routing_settings.metrics_on:
+    if hot.metrics_on:
         metrics.record_request(route.log, alias, reason)
-    if routing_settings.log_requests:
+    if hot.log_requests:
         log_request(request, response, route.log, alias, reason, elapsed)
     if route.log.committed:  # most requests wrote nothing: no token to hand out
         _hand_out_token(request, response, route)
@@ -119,21 +116,24 @@ _VARY = (HEADER_NAME, tokens.HEADER_NAME, "Cookie")
 # session was read), and patching one splits, lower-cases and joins it again on
 # every response. The bound only matters for a view that varies its Vary per
 # request: past it, such values are patched each time instead of remembered.
-_patched_vary: dict[str | None, str] = {}
+_patched_vary: dict[tuple[str, str] | None, tuple[str, str]] = {}
 _PATCHED_VARY_LIMIT = 64
 
 
 def _vary_on_routing(response: HttpResponse) -> None:
     """The same URL may be answered by another database: caches must key on what chose it."""
-    left = response.headers._store.get("vary")  # (name, value): see reporting.set_header
-    left = None if left is None else left[1]
+    # ResponseHeaders keeps each header as (name, value) under its lower-cased
+    # name (see reporting.set_header): the entry patch_vary_headers left for
+    # this one is stored again as it was.
+    store = response.headers._store
+    left = store.get("vary")
     patched = _patched_vary.get(left)
     if patched is not None:
-        set_header(response, "Vary", patched)
+        store["vary"] = patched
         return
     patch_vary_headers(response, _VARY)
     if len(_patched_vary) < _PATCHED_VARY_LIMIT:
-        _patched_vary[left] = response.headers["Vary"]
+        _patched_vary[left] = store["vary"]
 
 
 def _hand_out_token(request: HttpRequest, response: HttpResponse, route: Route) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from time import perf_counter
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, transaction
+from django.db import DatabaseError, transaction
 
 from routing import metrics
 from routing.conf import OFF, WINDOW, routing_settings
@@ -28,32 +28,30 @@ from routing.engines import adapter_for
 from routing.health import registry
 from routing.state import QueryLog, current_route
 
-# Set on each DatabaseWrapper: the driver connection announced by connection_created,
-# and the wrapper's engine adapter (looked up once, used on every write).
-_ANNOUNCED = "_routing_announced_connection"
-_ENGINE = "_routing_engine"
-
 
 def record_query(execute, sql, params, many, context):
     route = current_route()
     wrapper = context["connection"]
-    if route is None or wrapper.connection is not getattr(wrapper, _ANNOUNCED, None):
+    # Every wrapper that calls this was announced (on_connection_created): the
+    # backend's set-up statements run on a connection not announced yet.
+    if route is None or wrapper.connection is not wrapper._routing_announced_connection:
         return execute(sql, params, many, context)
     started = perf_counter()
     try:
         result = execute(sql, params, many, context)
     except DatabaseError as error:
-        if getattr(wrapper, _ENGINE).is_disconnect(error):
+        if wrapper._routing_engine.is_disconnect(error):
             _lost(route.log, wrapper.alias, error)
         raise
     finally:
         seconds = perf_counter() - started
-        log = route.log
-        log.record(wrapper.alias, seconds)
-        if not log.keeps_durations and routing_settings.metrics_on:
-            metrics.record_query(wrapper.alias, seconds)  # a pin outside any request
-    if getattr(wrapper, _ENGINE).is_write(sql) and _is_primary_database(wrapper.alias):
-        _await_commit(route.log, wrapper)
+        log, alias = route.log, wrapper.alias
+        log.record(alias, seconds)
+        if not log.keeps_durations and log.settings.metrics_on:
+            metrics.record_query(alias, seconds)  # a pin outside any request
+    # Only a write on the primary's database hands out a token; replicas take no writes.
+    if alias in log.settings.primary_databases and wrapper._routing_engine.is_write(sql):
+        _await_commit(log, wrapper)
     return result
 
 
@@ -63,10 +61,6 @@ def _lost(log: QueryLog, alias: str, error: DatabaseError) -> None:
     # Aliases that something else can stand in for leave the pick for the cooldown.
     if alias in routing_settings.all_replicas or (alias == routing_settings.auth_db and routing_settings.auth_replicas):
         registry.mark_failed(alias, error)
-
-
-def _is_primary_database(alias: str) -> bool:
-    return alias == routing_settings.primary or (alias == DEFAULT_DB_ALIAS and routing_settings.default_is_primary)
 
 
 def _await_commit(log: QueryLog, wrapper) -> None:
@@ -84,7 +78,7 @@ def _await_commit(log: QueryLog, wrapper) -> None:
         log.committed = True
         if routing_settings.read_your_writes == WINDOW:
             return
-        scheme = getattr(wrapper, _ENGINE).positions(wrapper)
+        scheme = wrapper._routing_engine.positions(wrapper)
         position = scheme.after_commit(wrapper) if scheme is not None else None
         if position:
             log.position, log.position_scheme = position, scheme.name
@@ -96,7 +90,9 @@ def _await_commit(log: QueryLog, wrapper) -> None:
 def on_connection_created(sender, connection, **kwargs) -> None:
     # Keep the driver connection itself, not its id(): a new connection can
     # never be mistaken for this one while it is referenced here.
-    setattr(connection, _ANNOUNCED, connection.connection)
-    setattr(connection, _ENGINE, adapter_for(connection))
+    # Set on the DatabaseWrapper: the driver connection announced, and the
+    # wrapper's engine adapter (looked up once, used on every write).
+    connection._routing_announced_connection = connection.connection
+    connection._routing_engine = adapter_for(connection)
     if record_query not in connection.execute_wrappers:
         connection.execute_wrappers.insert(0, record_query)

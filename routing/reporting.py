@@ -17,12 +17,14 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS
 from django.http import HttpRequest, HttpResponse
 
-from routing.conf import routing_settings
+from routing.conf import HotSettings, routing_settings
 from routing.state import Route
 
 ALIAS_HEADER = "X-DB-Alias"
 REASON_HEADER = "X-DB-Route-Reason"
 TIMING_HEADER = "Server-Timing"
+# How ResponseHeaders keys them (see set_header).
+_ALIAS_KEY, _REASON_KEY, _TIMING_KEY = ALIAS_HEADER.lower(), REASON_HEADER.lower(), TIMING_HEADER.lower()
 # Reported when an override was refused and no alias served the request.
 NO_ALIAS = "none"
 
@@ -35,41 +37,63 @@ TO_EVERYONE, TO_STAFF = "everyone", "staff"
 REPORT_TO = (TO_EVERYONE, TO_STAFF)
 
 
-def reported_headers(request: HttpRequest) -> str:
+def reported_headers(request: HttpRequest, hot: HotSettings | None = None) -> str:
     """What this request's response may carry: all, alias or none."""
-    chosen = routing_settings.report_headers
-    if chosen == REPORT_NONE or routing_settings.report_to == TO_EVERYONE or settings.DEBUG:
+    hot = hot or routing_settings.hot
+    chosen = hot.report_headers
+    if chosen == REPORT_NONE or hot.report_to == TO_EVERYONE or settings.DEBUG:
         return chosen
     user = getattr(request, "user", None)  # Django's, or DRF's once a view authenticated it
     return chosen if getattr(user, "is_staff", False) else REPORT_NONE
+
+
+def _plain(value: str) -> bool:
+    """Whether Django's ResponseHeaders would store ``value`` unchanged: ASCII, no CR or LF."""
+    return value.isascii() and "\n" not in value and "\r" not in value
 
 
 def set_header(response: HttpResponse, name: str, value: str) -> None:
     """``response.headers[name] = value``, for the headers routing sets on every response.
 
     Django's ResponseHeaders checks the name and the value (their charset, no
-    newlines) in three Python calls per header. An ASCII value without CR or
-    LF passes those checks unchanged, so it is stored just as ``__setitem__``
+    newlines) in three Python calls per header. A plain value (:func:`_plain`)
+    passes those checks unchanged, so it is stored just as ``__setitem__``
     would store it (tests/test_reporting.py compares the two); any other value
     takes the checked path. ``name`` is always one of routing's ASCII names.
     """
-    if value.isascii() and "\n" not in value and "\r" not in value:
+    if _plain(value):
         response.headers._store[name.lower()] = (name, value)
     else:
         response.headers[name] = value
 
 
 def report(
-    request: HttpRequest, response: HttpResponse, alias: str, reason: str, route: Route | None, seconds: float
+    request: HttpRequest,
+    response: HttpResponse,
+    alias: str,
+    reason: str,
+    route: Route | None,
+    seconds: float,
+    hot: HotSettings | None = None,
 ) -> None:
     """Set the routing headers the settings allow; Server-Timing is built only when it is sent."""
-    chosen = reported_headers(request)
+    hot = hot or routing_settings.hot
+    chosen = hot.report_headers if hot.report_to == TO_EVERYONE else reported_headers(request, hot)
     if chosen == REPORT_NONE:
         return
-    set_header(response, ALIAS_HEADER, alias)
-    if chosen == REPORT_ALL:
-        set_header(response, REASON_HEADER, reason)
-        set_header(response, TIMING_HEADER, server_timing(route, seconds))
+    if chosen == REPORT_ALIAS:
+        set_header(response, ALIAS_HEADER, alias)
+        return
+    timing = server_timing(route, seconds)
+    if _plain(alias + reason + timing):  # set_header's check, made once for the three values
+        store = response.headers._store
+        store[_ALIAS_KEY] = (ALIAS_HEADER, alias)
+        store[_REASON_KEY] = (REASON_HEADER, reason)
+        store[_TIMING_KEY] = (TIMING_HEADER, timing)
+    else:
+        response.headers[ALIAS_HEADER] = alias
+        response.headers[REASON_HEADER] = reason
+        response.headers[TIMING_HEADER] = timing
 
 
 def served_by(route: Route) -> tuple[str, str]:
@@ -100,13 +124,12 @@ def served_by(route: Route) -> tuple[str, str]:
 
 def server_timing(route: Route | None, total_seconds: float) -> str:
     """One entry per alias that executed queries, then the whole request."""
-    entries = []
+    timing = ""
     if route is not None:
         for alias, stats in route.log.stats.items():
             noun = "query" if stats.queries == 1 else "queries"
-            entries.append(f'{alias};desc="{stats.queries} {noun}";dur={stats.seconds * 1000:.2f}')
-    entries.append(f"total;dur={total_seconds * 1000:.2f}")
-    return ", ".join(entries)
+            timing += f'{alias};desc="{stats.queries} {noun}";dur={stats.seconds * 1000:.2f}, '
+    return f"{timing}total;dur={total_seconds * 1000:.2f}"
 
 
 def log_request(request: HttpRequest, response: HttpResponse, log, alias: str, reason: str, seconds: float) -> None:

@@ -31,7 +31,7 @@ from routing.conf import ANY_REPLICA, OFF, WINDOW, routing_settings
 from routing.connections import connection_for, open_connection, usable
 from routing.engines import positions_named
 from routing.health import registry
-from routing.overrides import Override, read_override
+from routing.overrides import HEADER_META_KEY, Override, read_override
 from routing.policy import SAFE_METHODS, named_alias, refuse_replica_write
 from routing.state import QueryLog, Route, recording_into
 
@@ -52,14 +52,21 @@ class PrimaryUnavailable(Exception):
 
 def resolve_route(request: HttpRequest) -> Route:
     """The route of ``request``; raises OverrideRejected (or its OverrideForbidden) or PrimaryUnavailable."""
-    log = QueryLog(keeps_durations=routing_settings.metrics_on)  # for the metrics, at the end of the request
-    override = read_override(request)
+    hot = routing_settings.hot
+    log = QueryLog(keeps_durations=hot.metrics_on, settings=hot)  # durations: for the metrics, at the end
+    meta = request.META
+    # Most requests carry neither the header nor a query string: nothing to read.
+    override = read_override(request) if HEADER_META_KEY in meta or meta.get("QUERY_STRING") else None
     safe = request.method in SAFE_METHODS
     if override is None:
         if safe:
-            alias, reason = _read_route(tokens.presented(request), log)
+            raw_token = tokens.presented(request)
+            if raw_token and hot.read_your_writes != OFF:
+                alias, reason = _token_route(raw_token, log)
+            else:
+                alias, reason = _pick(registry.pickable())
             return Route(alias, reason, log)
-        alias, reason = routing_settings.primary, reasons.UNSAFE_METHOD
+        alias, reason = hot.primary, reasons.UNSAFE_METHOD
     else:
         # Decided before the policy: a replica named on a write is a 400 for
         # everyone, not a 403 that staff could get past.
@@ -68,7 +75,7 @@ def resolve_route(request: HttpRequest) -> Route:
         alias, reason = _overridden(override)
     if not safe:
         try:
-            open_connection(routing_settings.primary)
+            open_connection(hot.primary)
         except DatabaseError as error:
             raise PrimaryUnavailable(error) from error
     return Route(alias, reason, log)
@@ -88,32 +95,29 @@ def pick_replica() -> tuple[str, str]:
     return _pick(registry.pickable())
 
 
-def _read_route(raw_token: str | None, log: QueryLog) -> tuple[str, str]:
+def _token_route(raw_token: str, log: QueryLog) -> tuple[str, str]:
+    """A read that presents a causal token: a replica that has the write, or the primary."""
     candidates = registry.pickable()
-    token_reason = None
-    if raw_token and routing_settings.read_your_writes != OFF:
-        try:
-            token = tokens.decode(raw_token)
-        except tokens.InvalidToken:
-            token_reason = reasons.CAUSAL_INVALID
-        else:
-            if token.age <= tokens.lifetime(token):
-                if token.mode == WINDOW:
-                    return routing_settings.primary, reasons.STICKY_WINDOW
-                started = time.perf_counter()
-                try:
-                    with recording_into(log):  # its GTID checks are queries of this request
-                        return _causal_route(token, candidates)
-                finally:
-                    log.causal_wait = time.perf_counter() - started
-    return _pick(candidates, token_reason)
+    try:
+        token = tokens.decode(raw_token)
+    except tokens.InvalidToken:
+        return _pick(candidates, reasons.CAUSAL_INVALID)
+    if token.age > tokens.lifetime(token):
+        return _pick(candidates)
+    if token.mode == WINDOW:
+        return routing_settings.primary, reasons.STICKY_WINDOW
+    started = time.perf_counter()
+    try:
+        with recording_into(log):  # its GTID checks are queries of this request
+            return _causal_route(token, candidates)
+    finally:
+        log.causal_wait = time.perf_counter() - started
 
 
 def _pick(candidates: tuple[str, ...], reason: str | None = None) -> tuple[str, str]:
-    if not routing_settings.replicas:
-        return routing_settings.primary, reasons.NO_REPLICAS
-    if not candidates:
-        return routing_settings.primary, reasons.NO_HEALTHY_REPLICA
+    if not candidates:  # no replica is configured, or none is healthy
+        why = reasons.NO_HEALTHY_REPLICA if routing_settings.replicas else reasons.NO_REPLICAS
+        return routing_settings.primary, why
     # Drawn without random.choice's two Python-level calls per request; it spreads load, guards nothing.
     first = candidates[int(random.random() * len(candidates))]  # noqa: S311
     if usable(first):

@@ -11,8 +11,10 @@ manager's three calls, in a ``try``/``finally``).
 
 from __future__ import annotations
 
-from contextvars import ContextVar, Token
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+
+from routing.conf import HotSettings, routing_settings
 
 
 @dataclass(slots=True)
@@ -27,17 +29,19 @@ class AliasStats:
     durations: list[float] = field(default_factory=list)
 
 
-@dataclass(slots=True)
 class QueryLog:
     """Queries that really ran, per alias, and why they went there.
 
     Shared by a request's route and every route nested inside it (code-level
-    pins), so the response reports all of the request's database work.
+    pins), so the response reports all of the request's database work. One is
+    made per request: what most requests never set is a class attribute until
+    it is set.
     """
 
-    stats: dict[str, AliasStats] = field(default_factory=dict)
-    # First reason that sent work to an alias, noted by the routers.
-    reasons: dict[str, str] = field(default_factory=dict)
+    # First reason that sent work to an alias, other than the route's own
+    # (noted by pins and the routers; the route's reason is the route's).
+    reasons: dict[str, str]
+    stats: dict[str, AliasStats]
     # Writes committed on the primary, and the replication position they
     # reached (for the causal token of the response).
     committed: bool = False
@@ -50,11 +54,21 @@ class QueryLog:
     lost: set[str] | None = None
     # Seconds spent finding a replica that has the client's write (causal reads).
     causal_wait: float | None = None
-    # A request's log, which the middleware hands to the metrics once the
-    # request is done: it keeps each query's duration until then. A pin's own
-    # log (outside any request) keeps none, which bounds a long job's memory:
-    # the recorder passes its queries to the metrics as they run.
-    keeps_durations: bool = False
+
+    def __init__(self, keeps_durations: bool = False, settings: HotSettings | None = None) -> None:
+        self.stats = {}
+        self.reasons = {}
+        # A request's log, which the middleware hands to the metrics once the
+        # request is done: it keeps each query's duration until then. A pin's own
+        # log (outside any request) keeps none, which bounds a long job's memory:
+        # the recorder passes its queries to the metrics as they run.
+        self.keeps_durations = keeps_durations
+        # The settings the log's queries are recorded under: read once, when
+        # the request (or pin) began, not once per query.
+        self.settings = settings or routing_settings.hot
+
+    def __repr__(self) -> str:
+        return f"QueryLog(stats={self.stats!r}, reasons={self.reasons!r}, committed={self.committed!r})"
 
     def record(self, alias: str, seconds: float) -> None:
         stats = self.stats.get(alias)
@@ -124,10 +138,11 @@ def activate(route: Route) -> _CurrentRoute:
     return _CurrentRoute(route)
 
 
-def enter(route: Route) -> Token:
-    """Make ``route`` current; the caller must pass the result to :func:`leave` in a ``finally``."""
-    route.log.note(route.alias, route.reason)
-    return _current_route.set(route)
+# enter(route) -> Token: make ``route`` current, for the request it was resolved
+# for; the caller must pass the result to leave() in a ``finally``. (A request's
+# own alias and reason are its route's: nothing to note in its log, as
+# activate() notes a pin's.)
+enter = _current_route.set
 
 
 # leave(token): restore the route that was current before enter() returned token.

@@ -175,3 +175,20 @@ def test_the_token_cookie_takes_its_name_and_flags_from_the_settings(settings):
     # And the renamed cookie is the one read back.
     read = client.get(f"/api/articles/{response.json()['id']}/")
     assert read.headers["X-DB-Route-Reason"].startswith("causal-")
+
+
+@pytest.mark.parametrize("alias", ["replica1", "réplica", "tab\there"])
+def test_report_stores_its_three_headers_as_django_stores_them(rf, alias):
+    """report()'s one check for all three values leaves what three checked assignments would."""
+    from django.http import HttpResponse
+
+    from routing.reporting import ALIAS_HEADER, REASON_HEADER, TIMING_HEADER, report
+
+    route = route_with(alias, "replica-pick", {alias: 2})
+    response, expected = HttpResponse(), HttpResponse()
+    report(rf.get("/api/articles/"), response, alias, "replica-pick", route, 0.004)
+    expected.headers[ALIAS_HEADER] = alias
+    expected.headers[REASON_HEADER] = "replica-pick"
+    expected.headers[TIMING_HEADER] = server_timing(route, 0.004)
+    assert list(response.headers.items()) == list(expected.headers.items())
+    assert response.serialize_headers() == expected.serialize_headers()

@@ -248,3 +248,17 @@ def test_without_an_auth_database_no_check_complains():
     from routing.setting_checks import check_setting_values
 
     assert [message.id for message in (*check_aliases(), *check_installation(), *check_setting_values())] == []
+
+
+def test_the_settings_read_per_query_follow_every_change(settings):
+    """routing_settings.hot is one object per settings state: set, deleted and restored ones too."""
+    from routing.conf import routing_settings
+
+    settings.ROUTING_REPORT_HEADERS = "alias"
+    assert routing_settings.hot.report_headers == "alias"
+    del settings.ROUTING_REPORT_HEADERS  # no setting_changed: the swapped settings tell
+    assert routing_settings.hot.report_headers == "all"
+    settings.ROUTING_PRIMARY = "replica1"
+    assert routing_settings.hot.primary == "replica1"
+    assert "replica1" in routing_settings.hot.primary_databases
+    assert "primary" not in routing_settings.hot.primary_databases
