@@ -1,19 +1,32 @@
-"""CPU instructions per request, counted by callgrind: the noise-free comparison.
+"""CPU instructions per request, counted by callgrind: the comparison that wall clocks cannot make.
 
-Wall-clock throughput on a shared machine moves by ±10% between rounds;
-instruction counts do not. Each configuration serves the same endpoint in
-process, N and 3N times under ``valgrind --tool=callgrind``; the difference
-divided by 2N is the cost of one request, with start-up cancelled out.
+Each configuration serves the same endpoint in process under ``valgrind
+--tool=callgrind --instr-atstart=no``: nothing is counted while Python starts,
+Django sets up and warm-up requests open the connections; the program then
+switches counting on (``callgrind_control -i on``), serves ``REQUESTS``
+requests and ends at once (``os._exit``), so the count is those requests and
+the tail of the switch. A run with no requests counts that tail alone, and
+(count - tail) / ``REQUESTS`` is the cost of one request.
 
-``python -m bench.instructions PATH N`` is the measured program.
+One hash seed makes a count repeat (the replica pick is seeded too), but
+string hashes decide dict and set layouts, and with them how many instructions
+a lookup or a resize takes: a configuration that differs by one setting can
+gain or lose several tenths of a point by layout alone, and a few seeds land
+on a layout that costs a point more. So each configuration is counted under
+``HASH_SEEDS`` seeds and the median is its count: the spread is reported next
+to it (bench.report).
+
+``python -m bench.instructions PATH N SEED`` is the measured program.
 """
 
 from __future__ import annotations
 
 import gc
 import os
+import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -22,30 +35,27 @@ from pathlib import Path
 import django
 
 ENDPOINTS = {"list": "/api/articles/?page_size=20", "detail": "/api/articles/5/"}
-REQUESTS = 20  # and 3 x 20
-# Each count is the mean over these hash seeds. One seed makes a configuration
-# repeat its count exactly, but string hashes decide dict and set layouts, and
-# with them how many instructions a lookup or a resize takes: a configuration
-# that differs by one setting can gain or lose half a point by layout alone.
-# The mean over a few seeds averages that out of the comparison.
-HASH_SEEDS = ("1", "2", "3")
+REQUESTS = 20
+HASH_SEEDS = tuple(str(seed) for seed in range(1, 11))
 _COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
 
 def available() -> bool:
-    return shutil.which("valgrind") is not None
+    return shutil.which("valgrind") is not None and shutil.which("callgrind_control") is not None
 
 
-def _instructions(environment: dict[str, str], path: str, requests: int, seed: str, work: Path) -> int:
+def _instructions(environment: dict[str, str], path: str, requests: int, seed: str) -> int:
     command = [
         "valgrind",
         "--tool=callgrind",
-        f"--callgrind-out-file={work / 'callgrind.out.%p'}",
+        "--instr-atstart=no",
+        "--callgrind-out-file=/dev/null",
         sys.executable,
         "-m",
         "bench.instructions",
         path,
         str(requests),
+        seed,
     ]
     environment = {**environment, "PYTHONHASHSEED": seed}
     result = subprocess.run(
@@ -54,35 +64,44 @@ def _instructions(environment: dict[str, str], path: str, requests: int, seed: s
     return int(_COLLECTED.search(result.stderr).group(1))
 
 
-def measure(environments: dict[str, dict[str, str]], work: Path) -> dict[str, dict[str, int]]:
-    """{endpoint: {configuration: instructions per request}}, the mean over HASH_SEEDS."""
-    jobs = [
-        (endpoint, config, count, seed)
-        for endpoint in ENDPOINTS
-        for config in environments
-        for count in (REQUESTS, 3 * REQUESTS)
-        for seed in HASH_SEEDS
-    ]
+def measure(environments: dict[str, dict[str, str]]) -> dict[str, dict[str, dict[str, float]]]:
+    """{endpoint: {configuration: {"median": instructions per request, "low": ..., "high": ...}}}.
+
+    The median over HASH_SEEDS, and the lowest and highest seed's count.
+    """
+    tails = [(config, seed) for config in environments for seed in HASH_SEEDS[:1]]
+    jobs = [(endpoint, config, seed) for endpoint in ENDPOINTS for config in environments for seed in HASH_SEEDS]
+
+    def tail(job) -> int:
+        config, seed = job
+        return _instructions(environments[config], ENDPOINTS["detail"], 0, seed)
 
     def run(job) -> int:
-        endpoint, config, count, seed = job
-        return _instructions(environments[config], ENDPOINTS[endpoint], count, seed, work)
+        endpoint, config, seed = job
+        return _instructions(environments[config], ENDPOINTS[endpoint], REQUESTS, seed)
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        switch = dict(zip(environments, pool.map(tail, tails), strict=True))
         totals = dict(zip(jobs, pool.map(run, jobs), strict=True))
 
-    def per_request(endpoint: str, config: str) -> int:
-        added = sum(
-            totals[(endpoint, config, 3 * REQUESTS, seed)] - totals[(endpoint, config, REQUESTS, seed)]
-            for seed in HASH_SEEDS
-        )
-        return added // (2 * REQUESTS * len(HASH_SEEDS))
+    def summary(endpoint: str, config: str) -> dict[str, float]:
+        counts = [(totals[(endpoint, config, seed)] - switch[config]) / REQUESTS for seed in HASH_SEEDS]
+        return {"median": round(statistics.median(counts)), "low": round(min(counts)), "high": round(max(counts))}
 
-    return {endpoint: {config: per_request(endpoint, config) for config in environments} for endpoint in ENDPOINTS}
+    return {endpoint: {config: summary(endpoint, config) for config in environments} for endpoint in ENDPOINTS}
 
 
-def serve(path: str, requests: int) -> None:
+def medians(counted: dict[str, dict[str, dict[str, float]]]) -> dict[str, dict[str, int]]:
+    """{endpoint: {configuration: median instructions per request}}: what the targets judge."""
+    return {
+        endpoint: {config: row["median"] for config, row in by_config.items()}
+        for endpoint, by_config in counted.items()
+    }
+
+
+def serve(path: str, requests: int, seed: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
+    random.seed(int(seed))  # the replica pick: the same sequence on every run of this seed
     django.setup()
     from django.conf import settings
     from django.test import Client
@@ -97,13 +116,15 @@ def serve(path: str, requests: int) -> None:
         client.get(path)
     # What warm-up left alive is the process's, not the requests': frozen, the
     # collector does not walk it again when a collection falls inside the
-    # measured requests. (What makes a count repeat is the fixed hash seed;
-    # freezing only keeps warm-up's garbage out of the requests' count.)
+    # measured requests.
     gc.collect()
     gc.freeze()
+    subprocess.run(["callgrind_control", "--instr=on", str(os.getpid())], check=True, capture_output=True)
     for _ in range(requests):
         client.get(path)
+    sys.stdout.flush()
+    os._exit(0)  # nothing after the requests is counted: no interpreter shutdown
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1], int(sys.argv[2]))
+    serve(sys.argv[1], int(sys.argv[2]), sys.argv[3])

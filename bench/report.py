@@ -141,18 +141,21 @@ def markdown(document: dict, judged: list[Verdict]) -> str:
         lines += [
             "## CPU instructions per request (callgrind, in process, SQLite)",
             "",
-            "Deterministic, unlike the wall-clock rounds above: each count is the mean over "
-            f"{len(instructions.HASH_SEEDS)} hash seeds, each of which repeats exactly. The ratio is what a "
-            "CPU-bound server's throughput would be relative to the baseline (baseline instructions / configuration "
-            "instructions).",
+            f"Counted over {instructions.REQUESTS} requests after warm-up, start-up left out: each count is the "
+            f"median over {len(instructions.HASH_SEEDS)} hash seeds (each of which repeats its count), with the "
+            "lowest and highest seed's. The ratio is what a CPU-bound server's throughput would be relative to the "
+            "baseline (baseline instructions / configuration instructions).",
             "",
-            "| endpoint | configuration | instructions | ratio to baseline |",
-            "|---|---|---:|---:|",
+            "| endpoint | configuration | instructions (median) | lowest seed | highest seed | ratio to baseline |",
+            "|---|---|---:|---:|---:|---:|",
         ]
+        spread = document.get("instruction_spread", {})
         for endpoint, by_config in counted.items():
             for config, count in by_config.items():
                 ratio = by_config["baseline"] / count
-                lines.append(f"| {endpoint} | {config} | {count:,} | {ratio:.3f} |")
+                seeds = spread.get(endpoint, {}).get(config, {})
+                low, high = (f"{seeds[key]:,}" if key in seeds else "-" for key in ("low", "high"))
+                lines.append(f"| {endpoint} | {config} | {count:,} | {low} | {high} | {ratio:.3f} |")
         lines += [
             "",
             "## What each part costs (instructions per request, and points of the baseline's)",
