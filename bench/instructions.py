@@ -10,11 +10,14 @@ the tail of the switch. A run with no requests counts that tail alone, and
 
 One hash seed makes a count repeat (the replica pick is seeded too), but
 string hashes decide dict and set layouts, and with them how many instructions
-a lookup or a resize takes: a configuration that differs by one setting can
-gain or lose several tenths of a point by layout alone, and a few seeds land
-on a layout that costs a point more. So each configuration is counted under
-``HASH_SEEDS`` seeds and the median is its count: the spread is reported next
-to it (bench.report).
+a lookup or a resize takes; and what the heap held before the requests (down
+to the size of the environment) decides what allocating and freeing their
+objects costs. A configuration that differs by one setting, or by the length of
+one environment variable, can gain or lose a few tenths of a point by layout
+alone, and a few seeds land on a layout that costs a point more. So each
+configuration is counted under ``HASH_SEEDS`` seeds, each seed with padding of
+its own length in the environment (``_layout_padding``), and the median is its
+count: the spread is reported next to it (bench.report).
 
 ``python -m bench.instructions PATH N SEED`` is the measured program.
 """
@@ -57,11 +60,16 @@ def _instructions(environment: dict[str, str], path: str, requests: int, seed: s
         str(requests),
         seed,
     ]
-    environment = {**environment, "PYTHONHASHSEED": seed}
+    environment = {**environment, "PYTHONHASHSEED": seed, "BENCH_LAYOUT_PADDING": _layout_padding(seed)}
     result = subprocess.run(
         command, env=environment, cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, check=True
     )
     return int(_COLLECTED.search(result.stderr).group(1))
+
+
+def _layout_padding(seed: str) -> str:
+    """Padding of a length of the seed's own (0 to 8 KiB), the same in every configuration: another heap layout."""
+    return "x" * (int(seed) * 997 % 8192)
 
 
 def measure(environments: dict[str, dict[str, str]]) -> dict[str, dict[str, dict[str, float]]]:

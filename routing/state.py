@@ -11,8 +11,10 @@ manager's three calls, in a ``try``/``finally``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from routing.conf import HotSettings, routing_settings
 
@@ -29,6 +31,10 @@ class AliasStats:
     durations: list[float] = field(default_factory=list)
 
 
+# What a log that noted nothing reads as its reasons (shared, so read-only).
+_NO_REASONS: Mapping[str, str] = MappingProxyType({})
+
+
 class QueryLog:
     """Queries that really ran, per alias, and why they went there.
 
@@ -40,7 +46,8 @@ class QueryLog:
 
     # First reason that sent work to an alias, other than the route's own
     # (noted by pins and the routers; the route's reason is the route's).
-    reasons: dict[str, str]
+    # Made by the first note: most requests note nothing.
+    reasons: Mapping[str, str] = _NO_REASONS
     stats: dict[str, AliasStats]
     # Writes committed on the primary, and the replication position they
     # reached (for the causal token of the response).
@@ -57,7 +64,6 @@ class QueryLog:
 
     def __init__(self, keeps_durations: bool = False, settings: HotSettings | None = None) -> None:
         self.stats = {}
-        self.reasons = {}
         # A request's log, which the middleware hands to the metrics once the
         # request is done: it keeps each query's duration until then. A pin's own
         # log (outside any request) keeps none, which bounds a long job's memory:
@@ -80,7 +86,11 @@ class QueryLog:
             stats.durations.append(seconds)
 
     def note(self, alias: str, reason: str) -> None:
-        self.reasons.setdefault(alias, reason)
+        if alias in self.reasons:
+            return
+        if self.reasons is _NO_REASONS:
+            self.reasons = {}
+        self.reasons[alias] = reason
 
     def lose(self, alias: str) -> None:
         if self.lost is None:
