@@ -48,9 +48,9 @@ class HotSettings:
 
     primary: str
     replicas: tuple[str, ...]
-    # The aliases that open the primary's database: the primary, and
+    # The aliases that open the primary's database: the primary, then
     # ``default`` when it is the same database under Django's name.
-    primary_databases: frozenset[str]
+    primary_databases: tuple[str, ...]
     read_your_writes: str | None
     cookie_name: str
     report_headers: str
@@ -270,11 +270,10 @@ class RoutingSettings:
     @_cached
     def hot(self) -> HotSettings:
         """The values the middleware, the routers and the query recorder read on every request or query."""
-        primary_databases = {self.primary, DEFAULT_DB_ALIAS} if self.default_is_primary else {self.primary}
         return HotSettings(
             primary=self.primary,
             replicas=self.replicas,
-            primary_databases=frozenset(primary_databases),
+            primary_databases=(self.primary, DEFAULT_DB_ALIAS) if self.default_is_primary else (self.primary,),
             read_your_writes=self.read_your_writes,
             cookie_name=self.cookie_name,
             report_headers=self.report_headers,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DatabaseError, connections
 
 from routing.conf import routing_settings
 from routing.health import registry
@@ -51,10 +51,7 @@ def primary_connections() -> tuple:
     cached = getattr(_thread, "primaries", None)
     if cached is not None and cached[0] is hot:
         return cached[1]
-    aliases = [hot.primary]
-    if routing_settings.default_is_primary:
-        aliases.append(DEFAULT_DB_ALIAS)
-    primaries = tuple(connection_for(alias) for alias in aliases)
+    primaries = tuple(connection_for(alias) for alias in hot.primary_databases)
     _thread.primaries = (hot, primaries)
     return primaries
 

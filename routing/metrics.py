@@ -47,28 +47,29 @@ CAUSAL_OUTCOMES = {
 }
 
 
-class _Increments(dict):
-    """A labelled counter's children's increment, by label values, looked up once.
+class _PerLabels(dict):
+    """What ``make`` builds from a labelled metric's child, by label values, built once per child.
 
     prometheus_client's ``labels()`` validates the values and takes a lock on
-    every call, and its ``inc()`` validates its argument in three more Python
-    calls before it adds under the value's own lock. The middleware counts on
-    every request with arguments it made itself, so the child and its value are
-    found once and the addition alone is left (see :func:`_adder`). A single
-    label's key is the value itself; several labels' key is their tuple.
+    every call, and the middleware needs a child per alias on every request.
+    A single label's key is the value itself; several labels' key is their tuple.
     """
 
-    __slots__ = ("_metric",)
+    __slots__ = ("_make", "_metric")
 
-    def __init__(self, metric) -> None:
+    def __init__(self, metric, make) -> None:
         super().__init__()
-        self._metric = metric
+        self._metric, self._make = metric, make
 
     def __missing__(self, key):
         labels = key if isinstance(key, tuple) else (key,)
-        child = self._metric.labels(*labels)
-        increment = self[key] = _adder(child, "_value", child.inc)
-        return increment
+        made = self[key] = self._make(self._metric.labels(*labels))
+        return made
+
+
+def _increment(child):
+    """A counter child's ``inc(amount)`` without the validation of its arguments (see :func:`_adder`)."""
+    return _adder(child, "_value", child.inc)
 
 
 def _adder(metric, attribute: str, public):
@@ -105,7 +106,7 @@ class _QueryHistogram:
             return
         self._add_to_sum = add_to_sum
         self._bounds = tuple(bounds)
-        self._count_in_bucket = tuple(_adder(bucket, "_value", None) or bucket.inc for bucket in buckets)
+        self._count_in_bucket = tuple(_increment(bucket) for bucket in buckets)
 
     def observe_all(self, durations: list[float], total: float) -> None:
         if self._add_to_sum is None:
@@ -116,20 +117,6 @@ class _QueryHistogram:
         for seconds in durations:
             count_in_bucket[bisect_left(bounds, seconds)](1)
         self._add_to_sum(total)
-
-
-class _QueryHistograms(dict):
-    """The query-duration histogram of each alias, made on first use."""
-
-    __slots__ = ("_metric",)
-
-    def __init__(self, metric) -> None:
-        super().__init__()
-        self._metric = metric
-
-    def __missing__(self, alias: str) -> _QueryHistogram:
-        histogram = self[alias] = _QueryHistogram(self._metric.labels(alias))
-        return histogram
 
 
 class _Metrics:
@@ -147,9 +134,9 @@ class _Metrics:
         self.query_seconds = Histogram(
             "routing_query_duration_seconds", "Time per query, by alias.", ["alias"], buckets=_QUERY_BUCKETS
         )
-        self.count_request = _Increments(self.requests)
-        self.count_queries = _Increments(self.queries)
-        self.query_histograms = _QueryHistograms(self.query_seconds)
+        self.count_request = _PerLabels(self.requests, _increment)
+        self.count_queries = _PerLabels(self.queries, _increment)
+        self.query_histograms = _PerLabels(self.query_seconds, _QueryHistogram)
         self.causal_reads = Counter(
             "routing_causal_reads_total", "Reads that presented a causal token, by outcome.", ["outcome"]
         )
@@ -204,9 +191,7 @@ def record_request(log, alias: str, reason: str) -> None:
     """A request the middleware served: its route, its queries and their durations, its causal outcome."""
     metrics = _made or _metrics()
     metrics.count_request[alias, reason](1)
-    for queried, stats in log.stats.items():  # record_queries(log), written out: it runs on every request
-        metrics.count_queries[queried](stats.queries)
-        metrics.query_histograms[queried].observe_all(stats.durations, stats.seconds)
+    _record_queries(metrics, log)
     outcome = CAUSAL_OUTCOMES.get(reason)
     if outcome is not None:
         metrics.causal_reads.labels(outcome).inc()
@@ -216,7 +201,10 @@ def record_request(log, alias: str, reason: str) -> None:
 
 def record_queries(log) -> None:
     """The queries of a request's log (one that keeps durations), counted and timed once the request is done."""
-    metrics = _made or _metrics()
+    _record_queries(_made or _metrics(), log)
+
+
+def _record_queries(metrics: _Metrics, log) -> None:
     for queried, stats in log.stats.items():
         metrics.count_queries[queried](stats.queries)
         metrics.query_histograms[queried].observe_all(stats.durations, stats.seconds)

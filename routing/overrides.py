@@ -18,7 +18,7 @@ from routing.conf import PRIMARY, routing_settings
 
 HEADER_NAME = "X-DB-Alias"
 QUERY_PARAM = "db"
-HEADER_META_KEY = "HTTP_X_DB_ALIAS"  # the header as request.META names it
+_HEADER_META_KEY = "HTTP_X_DB_ALIAS"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +75,7 @@ def read_override(request: HttpRequest) -> Override | None:
     values, a repeated ``db`` parameter, and a header and parameter that
     disagree.
     """
-    header = request.META.get(HEADER_META_KEY)
+    header = request.META.get(_HEADER_META_KEY)
     query_string = request.META.get("QUERY_STRING")
     if header is None and not query_string:
         return None  # most requests: nothing to read

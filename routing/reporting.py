@@ -23,8 +23,6 @@ from routing.state import Route
 ALIAS_HEADER = "X-DB-Alias"
 REASON_HEADER = "X-DB-Route-Reason"
 TIMING_HEADER = "Server-Timing"
-# How ResponseHeaders keys them (see set_header).
-_ALIAS_KEY, _REASON_KEY, _TIMING_KEY = ALIAS_HEADER.lower(), REASON_HEADER.lower(), TIMING_HEADER.lower()
 # Reported when an override was refused and no alias served the request.
 NO_ALIAS = "none"
 
@@ -47,24 +45,38 @@ def reported_headers(request: HttpRequest, hot: HotSettings | None = None) -> st
     return chosen if getattr(user, "is_staff", False) else REPORT_NONE
 
 
-def _plain(value: str) -> bool:
-    """Whether Django's ResponseHeaders would store ``value`` unchanged: ASCII, no CR or LF."""
-    return value.isascii() and "\n" not in value and "\r" not in value
-
-
 def set_header(response: HttpResponse, name: str, value: str) -> None:
-    """``response.headers[name] = value``, for the headers routing sets on every response.
+    """``response.headers[name] = value``, for the headers routing sets on every response (see :func:`set_headers`)."""
+    set_headers(response, (name, value))
+
+
+def set_headers(response: HttpResponse, *headers: tuple[str, str]) -> None:
+    """``response.headers[name] = value`` for each ``(name, value)``, checked once for all of them.
 
     Django's ResponseHeaders checks the name and the value (their charset, no
-    newlines) in three Python calls per header. A plain value (:func:`_plain`)
-    passes those checks unchanged, so it is stored just as ``__setitem__``
-    would store it (tests/test_reporting.py compares the two); any other value
-    takes the checked path. ``name`` is always one of routing's ASCII names.
+    newlines) in three Python calls per header. ASCII values without CR or LF
+    pass those checks unchanged, so they are stored just as ``__setitem__``
+    would store them (tests/test_reporting.py compares the two); otherwise
+    every header takes the checked path. Names are always routing's ASCII names.
     """
-    if _plain(value):
-        response.headers._store[name.lower()] = (name, value)
+    values = "".join(value for _, value in headers) if len(headers) > 1 else headers[0][1]
+    if values.isascii() and "\n" not in values and "\r" not in values:
+        store = response.headers._store
+        for name, value in headers:
+            store[name.lower()] = (name, value)
     else:
-        response.headers[name] = value
+        for name, value in headers:
+            response.headers[name] = value
+
+
+def stored_header(response: HttpResponse, name: str) -> tuple[str, str] | None:
+    """The ``(name, value)`` entry ``response`` keeps for the header ``name``, as ResponseHeaders stores it."""
+    return response.headers._store.get(name.lower())
+
+
+def restore_header(response: HttpResponse, entry: tuple[str, str]) -> None:
+    """Store an entry :func:`stored_header` returned (from this or another response) as it was."""
+    response.headers._store[entry[0].lower()] = entry
 
 
 def report(
@@ -77,23 +89,12 @@ def report(
     hot: HotSettings | None = None,
 ) -> None:
     """Set the routing headers the settings allow; Server-Timing is built only when it is sent."""
-    hot = hot or routing_settings.hot
-    chosen = hot.report_headers if hot.report_to == TO_EVERYONE else reported_headers(request, hot)
-    if chosen == REPORT_NONE:
-        return
+    chosen = reported_headers(request, hot)
     if chosen == REPORT_ALIAS:
         set_header(response, ALIAS_HEADER, alias)
-        return
-    timing = server_timing(route, seconds)
-    if _plain(alias + reason + timing):  # set_header's check, made once for the three values
-        store = response.headers._store
-        store[_ALIAS_KEY] = (ALIAS_HEADER, alias)
-        store[_REASON_KEY] = (REASON_HEADER, reason)
-        store[_TIMING_KEY] = (TIMING_HEADER, timing)
-    else:
-        response.headers[ALIAS_HEADER] = alias
-        response.headers[REASON_HEADER] = reason
-        response.headers[TIMING_HEADER] = timing
+    elif chosen == REPORT_ALL:
+        timing = server_timing(route, seconds)
+        set_headers(response, (ALIAS_HEADER, alias), (REASON_HEADER, reason), (TIMING_HEADER, timing))
 
 
 def served_by(route: Route) -> tuple[str, str]:

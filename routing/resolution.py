@@ -31,7 +31,7 @@ from routing.conf import ANY_REPLICA, OFF, WINDOW, routing_settings
 from routing.connections import connection_for, open_connection, usable
 from routing.engines import positions_named
 from routing.health import registry
-from routing.overrides import HEADER_META_KEY, Override, read_override
+from routing.overrides import Override, read_override
 from routing.policy import SAFE_METHODS, named_alias, refuse_replica_write
 from routing.state import QueryLog, Route, recording_into
 
@@ -54,13 +54,11 @@ def resolve_route(request: HttpRequest) -> Route:
     """The route of ``request``; raises OverrideRejected (or its OverrideForbidden) or PrimaryUnavailable."""
     hot = routing_settings.hot
     log = QueryLog(keeps_durations=hot.metrics_on, settings=hot)  # durations: for the metrics, at the end
-    meta = request.META
-    # Most requests carry neither the header nor a query string: nothing to read.
-    override = read_override(request) if HEADER_META_KEY in meta or meta.get("QUERY_STRING") else None
+    override = read_override(request)
     safe = request.method in SAFE_METHODS
     if override is None:
         if safe:
-            raw_token = tokens.presented(request, hot.cookie_name)
+            raw_token = tokens.presented(request)
             if raw_token and hot.read_your_writes != OFF:
                 alias, reason = _token_route(raw_token, log)
             else:

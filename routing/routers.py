@@ -88,11 +88,11 @@ class PrimaryReplicaRouter:
 
     def db_for_read(self, model, **hints):
         route = current_route()
-        for connection in primary_connections():  # open_transaction_alias(), written out: it runs per query
-            if connection.in_atomic_block:
-                if route is not None and route.alias != routing_settings.primary:
-                    route.log.note(connection.alias, reasons.ATOMIC)
-                return connection.alias
+        transaction_alias = open_transaction_alias()
+        if transaction_alias is not None:
+            if route is not None and route.alias != routing_settings.primary:
+                route.log.note(transaction_alias, reasons.ATOMIC)
+            return transaction_alias
         return routing_settings.primary if route is None else route.alias
 
     def db_for_write(self, model, **hints):

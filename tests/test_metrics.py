@@ -194,23 +194,16 @@ def test_a_requests_durations_land_in_the_buckets_observe_would_choose(wrap):
 def test_counter_increments_add_what_inc_adds(wrap):
     from prometheus_client import CollectorRegistry, Counter
 
-    from routing.metrics import _Increments
+    from routing.metrics import _increment, _PerLabels
 
     counter = Counter("requests", "fed", ["alias", "reason"], registry=CollectorRegistry())
-    increments = _Increments(counter)
-    # What a release without the value object would hand out: the public inc.
-    increments["replica1", "replica-pick"] = _adder_of(wrap(counter.labels("replica1", "replica-pick")))
+    # PublicOnly: what a release without the value object would hand out, the public inc.
+    increments = _PerLabels(counter, lambda child: _increment(wrap(child)))
     for _ in range(3):
         increments["replica1", "replica-pick"](1)
     increments["replica2", "replica-pick"](2)
     assert value_of(counter, alias="replica1", reason="replica-pick") == 3
     assert value_of(counter, alias="replica2", reason="replica-pick") == 2
-
-
-def _adder_of(child):
-    from routing.metrics import _adder
-
-    return _adder(child, "_value", child.inc)
 
 
 def value_of(metric, **labels) -> float:
