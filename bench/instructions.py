@@ -8,7 +8,8 @@ requests and ends at once (``os._exit``), so the count is those requests and
 the tail of the switch. A run with no requests counts that tail alone, and
 (count - tail) / ``REQUESTS`` is the cost of one request.
 
-One hash seed makes a count repeat (the replica pick is seeded too), but
+One hash seed makes a count repeat to a few hundred instructions (the replica
+pick is seeded too), but
 string hashes decide dict and set layouts, and with them how many instructions
 a lookup or a resize takes; and what the heap held before the requests (down
 to the size of the environment) decides what allocating and freeing their
