@@ -142,9 +142,9 @@ def markdown(document: dict, judged: list[Verdict]) -> str:
             "## CPU instructions per request (callgrind, in process, SQLite)",
             "",
             f"Counted over {instructions.REQUESTS} requests after warm-up, start-up left out: each count is the "
-            f"median over {len(instructions.HASH_SEEDS)} hash seeds (a seed repeats its count to a few hundred instructions), with the "
-            "lowest and highest seed's. The ratio is what a CPU-bound server's throughput would be relative to the "
-            "baseline (baseline instructions / configuration instructions).",
+            f"median over {len(instructions.HASH_SEEDS)} hash seeds (a seed repeats its count to a few hundred "
+            "instructions), with the lowest and highest seed's. The ratio is what a CPU-bound server's throughput "
+            "would be relative to the baseline (baseline instructions / configuration instructions).",
             "",
             "| endpoint | configuration | instructions (median) | lowest seed | highest seed | ratio to baseline |",
             "|---|---|---:|---:|---:|---:|",
