@@ -57,6 +57,10 @@ class HotSettings:
     report_to: str
     metrics_on: bool
     log_requests: bool
+    # The aliases of DATABASES when every one of them can go into a response
+    # header as it is (routing.reporting.stored_unchanged); else empty, and the
+    # routing headers take Django's checked path.
+    plain_aliases: frozenset[str]
 
 
 def _cached(method):
@@ -280,7 +284,16 @@ class RoutingSettings:
             report_to=self.report_to,
             metrics_on=self.metrics_on,
             log_requests=self.log_requests,
+            plain_aliases=self.plain_aliases,
         )
+
+    @_cached
+    def plain_aliases(self) -> frozenset[str]:
+        """Every alias of DATABASES if each can be a header value unchanged, else none (see HotSettings)."""
+        from routing.reporting import stored_unchanged
+
+        aliases = frozenset(settings.DATABASES)
+        return aliases if all(stored_unchanged(alias) for alias in aliases) else frozenset()
 
     @_cached
     def override_values(self) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ import time
 
 from django.db import DatabaseError, connections
 
-from routing.conf import routing_settings
+from routing.conf import HotSettings, routing_settings
 from routing.health import registry
 
 _thread = threading.local()
@@ -39,15 +39,16 @@ def connection_for(alias: str):
         return wrapper
 
 
-def primary_connections() -> tuple:
+def primary_connections(hot: HotSettings | None = None) -> tuple:
     """The primary's wrapper, then ``default``'s when it is the primary's database under Django's name.
 
     The connections a transaction on the primary's database may be open on:
     the routers look at them before every query, so the tuple is kept per
     thread, like :func:`connection_for`'s wrappers, until settings change
-    (which makes a new ``routing_settings.hot``).
+    (which makes a new ``routing_settings.hot``). ``hot``: the settings a
+    request's log was made under, when the routers have one.
     """
-    hot = routing_settings.hot
+    hot = hot or routing_settings.hot
     cached = getattr(_thread, "primaries", None)
     if cached is not None and cached[0] is hot:
         return cached[1]

@@ -13,7 +13,7 @@ from routing import metrics, reasons, tokens
 from routing.conf import routing_settings
 from routing.overrides import HEADER_NAME, OverrideRejected
 from routing.policy import SAFE_METHODS
-from routing.reporting import NO_ALIAS, log_request, report, restore_header, served_by, stored_header
+from routing.reporting import NO_ALIAS, log_request, report, served_by
 from routing.resolution import PrimaryUnavailable, resolve_route
 from routing.state import Route, activate, enter, leave
 
@@ -52,7 +52,7 @@ class RoutingMiddleware:
             response = self.get_response(request)
         finally:
             leave(token)
-        if _retry_wanted(request, route):
+        if route.log.lost is not None and request.method in SAFE_METHODS:  # see _route_for_retry
             route = _route_for_retry(request, route)
             with activate(route):
                 response = self.get_response(request)
@@ -69,25 +69,21 @@ class RoutingMiddleware:
             response = await self.get_response(request)
         finally:
             leave(token)
-        if _retry_wanted(request, route):
+        if route.log.lost is not None and request.method in SAFE_METHODS:  # see _route_for_retry
             route = await sync_to_async(_route_for_retry)(request, route)
             with activate(route):
                 response = await self.get_response(request)
         return _finish(request, response, route, started)
 
 
-def _retry_wanted(request: HttpRequest, route: Route) -> bool:
-    """A read whose database went away under it (a server stopped mid-query) is run once more.
-
-    Only safe methods: they change nothing, so running one twice is harmless.
-    The alias that broke has left the pick (if anything can stand in for it),
-    so the second run is routed elsewhere.
-    """
-    return route.log.lost is not None and request.method in SAFE_METHODS
-
-
 def _route_for_retry(request: HttpRequest, route: Route) -> Route:
-    # Runs where the view's connections live (the view's thread under ASGI too).
+    """The route of the second run of a read whose database went away under it (a server stopped mid-query).
+
+    Only safe methods run twice: they change nothing, so running one twice is
+    harmless. The alias that broke (``log.lost``) has left the pick, if
+    anything can stand in for it, so the second run is routed elsewhere. This
+    runs where the view's connections live (the view's thread under ASGI too).
+    """
     for alias in route.log.lost:
         connections[alias].close()
     if routing_settings.metrics_on:
@@ -115,8 +111,9 @@ def _finish(request: HttpRequest, response: HttpResponse, route: Route, started:
 _VARY = (HEADER_NAME, tokens.HEADER_NAME, "Cookie")
 
 
-# Vary as patch_vary_headers leaves it (the stored entry), by the Vary entry the view left. A process
-# sees a handful of those (none, DRF's "Accept", with "Cookie" once the
+# Vary as patch_vary_headers leaves it, by the Vary the view left: each as
+# the (name, value) entry ResponseHeaders keeps under "vary" (None: no Vary). A
+# process sees a handful of those (none, DRF's "Accept", with "Cookie" once the
 # session was read), and patching one splits, lower-cases and joins it again on
 # every response. The bound only matters for a view that varies its Vary per
 # request: past it, such values are patched each time instead of remembered.
@@ -126,14 +123,15 @@ _PATCHED_VARY_LIMIT = 64
 
 def _vary_on_routing(response: HttpResponse) -> None:
     """The same URL may be answered by another database: caches must key on what chose it."""
-    left = stored_header(response, "Vary")
+    store = response.headers._store
+    left = store.get("vary")
     patched = _patched_vary.get(left)
     if patched is not None:
-        restore_header(response, patched)
+        store["vary"] = patched
         return
     patch_vary_headers(response, _VARY)
     if len(_patched_vary) < _PATCHED_VARY_LIMIT:
-        _patched_vary[left] = stored_header(response, "Vary")
+        _patched_vary[left] = store["vary"]
 
 
 def _hand_out_token(request: HttpRequest, response: HttpResponse, route: Route) -> None:

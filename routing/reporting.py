@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS
 from django.http import HttpRequest, HttpResponse
 
+from routing import reasons
 from routing.conf import HotSettings, routing_settings
 from routing.state import Route
 
@@ -45,38 +46,19 @@ def reported_headers(request: HttpRequest, hot: HotSettings | None = None) -> st
     return chosen if getattr(user, "is_staff", False) else REPORT_NONE
 
 
-def set_header(response: HttpResponse, name: str, value: str) -> None:
-    """``response.headers[name] = value``, for the headers routing sets on every response (see :func:`set_headers`)."""
-    set_headers(response, (name, value))
+def stored_unchanged(value: str) -> bool:
+    """Whether ResponseHeaders stores ``value`` just as it is given (tests/test_reporting.py compares).
 
-
-def set_headers(response: HttpResponse, *headers: tuple[str, str]) -> None:
-    """``response.headers[name] = value`` for each ``(name, value)``, checked once for all of them.
-
-    Django's ResponseHeaders checks the name and the value (their charset, no
-    newlines) in three Python calls per header. ASCII values without CR or LF
-    pass those checks unchanged, so they are stored just as ``__setitem__``
-    would store them (tests/test_reporting.py compares the two); otherwise
-    every header takes the checked path. Names are always routing's ASCII names.
+    Its checks (the value's charset, no line breaks) pass ASCII without CR or
+    LF unchanged; anything else is encoded or refused there.
     """
-    values = "".join(value for _, value in headers) if len(headers) > 1 else headers[0][1]
-    if values.isascii() and "\n" not in values and "\r" not in values:
-        store = response.headers._store
-        for name, value in headers:
-            store[name.lower()] = (name, value)
-    else:
-        for name, value in headers:
-            response.headers[name] = value
+    return value.isascii() and "\n" not in value and "\r" not in value
 
 
-def stored_header(response: HttpResponse, name: str) -> tuple[str, str] | None:
-    """The ``(name, value)`` entry ``response`` keeps for the header ``name``, as ResponseHeaders stores it."""
-    return response.headers._store.get(name.lower())
-
-
-def restore_header(response: HttpResponse, entry: tuple[str, str]) -> None:
-    """Store an entry :func:`stored_header` returned (from this or another response) as it was."""
-    response.headers._store[entry[0].lower()] = entry
+# The routing headers, in the order report() sets them: (key, name), as ResponseHeaders keys and keeps each.
+_ENTRIES = tuple((name.lower(), name) for name in (ALIAS_HEADER, REASON_HEADER, TIMING_HEADER))
+# Every reason is a constant of routing.reasons: none needs a check.
+_PLAIN_REASONS = frozenset(reason for reason in reasons.ALL if stored_unchanged(reason))
 
 
 def report(
@@ -88,13 +70,27 @@ def report(
     seconds: float,
     hot: HotSettings | None = None,
 ) -> None:
-    """Set the routing headers the settings allow; Server-Timing is built only when it is sent."""
+    """Set the routing headers the settings allow; Server-Timing is built only when it is sent.
+
+    Django's ResponseHeaders checks each name and value in three Python calls.
+    The names are routing's own, and when the alias is one of the settings'
+    plain aliases and the reason a plain constant, the values (Server-Timing is
+    made of the log's aliases and numbers) pass those checks unchanged: they
+    are stored as ``__setitem__`` would store them, without the calls.
+    """
+    hot = hot or routing_settings.hot
     chosen = reported_headers(request, hot)
-    if chosen == REPORT_ALIAS:
-        set_header(response, ALIAS_HEADER, alias)
-    elif chosen == REPORT_ALL:
-        timing = server_timing(route, seconds)
-        set_headers(response, (ALIAS_HEADER, alias), (REASON_HEADER, reason), (TIMING_HEADER, timing))
+    if chosen == REPORT_NONE:
+        return
+    # `alias` alone, or all three (zip stops with the values).
+    values = (alias,) if chosen == REPORT_ALIAS else (alias, reason, server_timing(route, seconds))
+    if alias in hot.plain_aliases and reason in _PLAIN_REASONS:
+        store = response.headers._store
+        for (key, name), value in zip(_ENTRIES, values, strict=False):
+            store[key] = (name, value)
+    else:
+        for (_, name), value in zip(_ENTRIES, values, strict=False):
+            response.headers[name] = value
 
 
 def served_by(route: Route) -> tuple[str, str]:
@@ -109,18 +105,18 @@ def served_by(route: Route) -> tuple[str, str]:
     if route.alias in stats:
         return route.alias, route.reason  # the common case: the route ran its queries
     data_aliases = routing_settings.data_aliases
-    reasons = dict(route.log.reasons)
+    noted = dict(route.log.reasons)
     queries = {alias: stats[alias].queries for alias in stats if alias in data_aliases}
     if DEFAULT_DB_ALIAS in stats and routing_settings.default_is_primary:
         # `default` is the primary under Django's name (a transaction opened
         # without `using`): it is reported by its routing name.
         primary = routing_settings.primary
         queries[primary] = queries.get(primary, 0) + stats[DEFAULT_DB_ALIAS].queries
-        reasons.setdefault(primary, reasons.get(DEFAULT_DB_ALIAS, route.reason))
+        noted.setdefault(primary, noted.get(DEFAULT_DB_ALIAS, route.reason))
     if not queries or route.alias in queries:
         return route.alias, route.reason
     busiest = max(queries, key=queries.__getitem__)
-    return busiest, reasons.get(busiest, route.reason)
+    return busiest, noted.get(busiest, route.reason)
 
 
 def server_timing(route: Route | None, total_seconds: float) -> str:

@@ -16,7 +16,7 @@ from django.db import DEFAULT_DB_ALIAS
 from routing import reasons
 from routing.conf import routing_settings
 from routing.connections import connection_for, primary_connections, usable
-from routing.state import current_route
+from routing.state import QueryLog, current_route
 
 __all__ = ["AuthRouter", "PrimaryReplicaRouter", "connection_for"]
 
@@ -64,14 +64,22 @@ class AuthRouter:
         return None if auth_db is None else db == auth_db
 
 
-def open_transaction_alias() -> str | None:
+def open_transaction_alias(log: QueryLog | None = None) -> str | None:
     """The connection holding an open transaction on the primary's database, if any.
 
     That is the primary, or ``default`` when it is the primary's database under
     Django's name: ``transaction.atomic()`` without ``using`` opens its
-    transaction there, and the queries must follow it to be part of it.
+    transaction there, and the queries must follow it to be part of it. With
+    the current route's ``log``, the wrappers are the ones it looked up at its
+    first query, not looked up again for each of the others.
     """
-    for connection in primary_connections():
+    if log is None:
+        primaries = primary_connections()
+    else:
+        primaries = log.primaries
+        if primaries is None:
+            primaries = log.primaries = primary_connections(log.settings)
+    for connection in primaries:
         if connection.in_atomic_block:
             return connection.alias
     return None
@@ -88,18 +96,21 @@ class PrimaryReplicaRouter:
 
     def db_for_read(self, model, **hints):
         route = current_route()
-        transaction_alias = open_transaction_alias()
-        if transaction_alias is not None:
-            if route is not None and route.alias != routing_settings.primary:
-                route.log.note(transaction_alias, reasons.ATOMIC)
-            return transaction_alias
-        return routing_settings.primary if route is None else route.alias
+        if route is None:
+            return open_transaction_alias() or routing_settings.primary
+        transaction_alias = open_transaction_alias(route.log)
+        if transaction_alias is None:
+            return route.alias
+        if route.alias != route.log.settings.primary:
+            route.log.note(transaction_alias, reasons.ATOMIC)
+        return transaction_alias
 
     def db_for_write(self, model, **hints):
-        alias = open_transaction_alias() or routing_settings.primary
         route = current_route()
-        if route is not None:
-            route.log.note(alias, reasons.WRITE)
+        if route is None:
+            return open_transaction_alias() or routing_settings.primary
+        alias = open_transaction_alias(route.log) or route.log.settings.primary
+        route.log.note(alias, reasons.WRITE)
         return alias
 
     def allow_relation(self, obj1, obj2, **hints):

@@ -61,6 +61,10 @@ class QueryLog:
     lost: set[str] | None = None
     # Seconds spent finding a replica that has the client's write (causal reads).
     causal_wait: float | None = None
+    # The connections of the primary's database in the querying thread
+    # (routing.connections.primary_connections), looked up by the routers at
+    # the log's first query and checked for an open transaction at each one.
+    primaries: tuple | None = None
 
     def __init__(self, keeps_durations: bool = False, settings: HotSettings | None = None) -> None:
         self.stats = {}
@@ -71,7 +75,9 @@ class QueryLog:
         self.keeps_durations = keeps_durations
         # The settings the log's queries are recorded under: read once, when
         # the request (or pin) began, not once per query.
-        self.settings = settings or routing_settings.hot
+        self.settings = settings = settings or routing_settings.hot
+        # Metrics on, durations not kept: each query goes to the metrics as it runs.
+        self.reports_each_query = settings.metrics_on and not keeps_durations
 
     def __repr__(self) -> str:
         return f"QueryLog(stats={self.stats!r}, reasons={self.reasons!r}, committed={self.committed!r})"
