@@ -13,7 +13,7 @@ from routing import metrics, reasons, tokens
 from routing.conf import routing_settings
 from routing.overrides import HEADER_NAME, OverrideRejected
 from routing.policy import SAFE_METHODS
-from routing.reporting import NO_ALIAS, log_request, report, served_by
+from routing.reporting import NO_ALIAS, header_store, log_request, report, served_by
 from routing.resolution import PrimaryUnavailable, resolve_route
 from routing.state import Route, activate, enter, leave
 
@@ -123,7 +123,7 @@ _PATCHED_VARY_LIMIT = 64
 
 def _vary_on_routing(response: HttpResponse) -> None:
     """The same URL may be answered by another database: caches must key on what chose it."""
-    store = response.headers._store
+    store = header_store(response)
     left = store.get("vary")
     patched = _patched_vary.get(left)
     if patched is not None:

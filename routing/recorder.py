@@ -47,7 +47,7 @@ def record_query(execute, sql, params, many, context):
     finally:
         seconds = perf_counter() - started
         log.record(wrapper.alias, seconds)
-        if log.reports_each_query:
+        if not log.keeps_durations and log.settings.metrics_on:
             metrics.record_query(wrapper.alias, seconds)  # a pin outside any request
     # Only a write on the primary's database hands out a token; replicas take no writes.
     if wrapper.alias in log.settings.primary_databases and wrapper._routing_engine.is_write(sql):

@@ -46,6 +46,15 @@ def reported_headers(request: HttpRequest, hot: HotSettings | None = None) -> st
     return chosen if getattr(user, "is_staff", False) else REPORT_NONE
 
 
+def header_store(response: HttpResponse) -> dict[str, tuple[str, str]]:
+    """The dict ResponseHeaders keeps its headers in: lower-cased name -> ``(name, value)``.
+
+    Written to directly only with entries ResponseHeaders itself would store
+    (see :func:`stored_unchanged`, :func:`report`, and the middleware's ``Vary`` memo).
+    """
+    return response.headers._store
+
+
 def stored_unchanged(value: str) -> bool:
     """Whether ResponseHeaders stores ``value`` just as it is given (tests/test_reporting.py compares).
 
@@ -57,8 +66,8 @@ def stored_unchanged(value: str) -> bool:
 
 # The routing headers, in the order report() sets them: (key, name), as ResponseHeaders keys and keeps each.
 _ENTRIES = tuple((name.lower(), name) for name in (ALIAS_HEADER, REASON_HEADER, TIMING_HEADER))
-# Every reason is a constant of routing.reasons: none needs a check.
-_PLAIN_REASONS = frozenset(reason for reason in reasons.ALL if stored_unchanged(reason))
+# Every reason is a constant of routing.reasons, each stored unchanged (tests/test_reporting.py checks).
+_PLAIN_REASONS = frozenset(reasons.ALL)
 
 
 def report(
@@ -85,7 +94,7 @@ def report(
     # `alias` alone, or all three (zip stops with the values).
     values = (alias,) if chosen == REPORT_ALIAS else (alias, reason, server_timing(route, seconds))
     if alias in hot.plain_aliases and reason in _PLAIN_REASONS:
-        store = response.headers._store
+        store = header_store(response)
         for (key, name), value in zip(_ENTRIES, values, strict=False):
             store[key] = (name, value)
     else:

@@ -96,21 +96,18 @@ class PrimaryReplicaRouter:
 
     def db_for_read(self, model, **hints):
         route = current_route()
-        if route is None:
-            return open_transaction_alias() or routing_settings.primary
-        transaction_alias = open_transaction_alias(route.log)
-        if transaction_alias is None:
-            return route.alias
-        if route.alias != route.log.settings.primary:
-            route.log.note(transaction_alias, reasons.ATOMIC)
-        return transaction_alias
+        transaction_alias = open_transaction_alias(None if route is None else route.log)
+        if transaction_alias is not None:
+            if route is not None and route.alias != routing_settings.primary:
+                route.log.note(transaction_alias, reasons.ATOMIC)
+            return transaction_alias
+        return routing_settings.primary if route is None else route.alias
 
     def db_for_write(self, model, **hints):
         route = current_route()
-        if route is None:
-            return open_transaction_alias() or routing_settings.primary
-        alias = open_transaction_alias(route.log) or route.log.settings.primary
-        route.log.note(alias, reasons.WRITE)
+        alias = open_transaction_alias(None if route is None else route.log) or routing_settings.primary
+        if route is not None:
+            route.log.note(alias, reasons.WRITE)
         return alias
 
     def allow_relation(self, obj1, obj2, **hints):

@@ -75,9 +75,7 @@ class QueryLog:
         self.keeps_durations = keeps_durations
         # The settings the log's queries are recorded under: read once, when
         # the request (or pin) began, not once per query.
-        self.settings = settings = settings or routing_settings.hot
-        # Metrics on, durations not kept: each query goes to the metrics as it runs.
-        self.reports_each_query = settings.metrics_on and not keeps_durations
+        self.settings = settings or routing_settings.hot
 
     def __repr__(self) -> str:
         return f"QueryLog(stats={self.stats!r}, reasons={self.reasons!r}, committed={self.committed!r})"
