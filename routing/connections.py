@@ -40,21 +40,35 @@ def connection_for(alias: str):
 
 
 def primary_connections(hot: HotSettings | None = None) -> tuple:
-    """The primary's wrapper, then ``default``'s when it is the primary's database under Django's name.
+    """The wrappers of the primary's database that exist in this thread: the primary's, ``default``'s.
 
-    The connections a transaction on the primary's database may be open on:
-    the routers look at them before every query, so the tuple is kept per
-    thread, like :func:`connection_for`'s wrappers, until settings change
-    (which makes a new ``routing_settings.hot``). ``hot``: the settings a
-    request's log was made under, when the routers have one.
+    The connections a transaction on the primary's database may be open on
+    (``default`` when it is the primary's database under Django's name): the
+    routers look at them before every query, so the tuple is kept per thread,
+    like :func:`connection_for`'s wrappers, until settings change (which makes
+    a new ``routing_settings.hot``). ``hot``: the settings a request's log was
+    made under, when the routers have one.
+
+    Only wrappers that exist already are in it: Django visits every wrapper it
+    has made at each request's start and end, so routing must not make one
+    that nothing uses (a thread that only reads never needs the primary's).
+    A wrapper can only hold a transaction once it has connected, and
+    connecting announces it (routing.recorder calls
+    :func:`forget_primary_connections`), so the tuple is made again then.
     """
     hot = hot or routing_settings.hot
     cached = getattr(_thread, "primaries", None)
     if cached is not None and cached[0] is hot:
         return cached[1]
-    primaries = tuple(connection_for(alias) for alias in hot.primary_databases)
+    made = {connection.alias for connection in connections.all(initialized_only=True)}
+    primaries = tuple(connection_for(alias) for alias in hot.primary_databases if alias in made)
     _thread.primaries = (hot, primaries)
     return primaries
+
+
+def forget_primary_connections() -> None:
+    """A connection of the primary's database connected in this thread: :func:`primary_connections` looks again."""
+    _thread.primaries = None
 
 
 def open_connection(alias: str) -> None:

@@ -24,6 +24,7 @@ from django.db import DatabaseError, transaction
 
 from routing import metrics
 from routing.conf import OFF, WINDOW, routing_settings
+from routing.connections import forget_primary_connections
 from routing.engines import adapter_for
 from routing.health import registry
 from routing.state import QueryLog, current_route
@@ -96,3 +97,10 @@ def on_connection_created(sender, connection, **kwargs) -> None:
     connection._routing_engine = adapter_for(connection)
     if record_query not in connection.execute_wrappers:
         connection.execute_wrappers.insert(0, record_query)
+    if connection.alias in routing_settings.hot.primary_databases:
+        # It may open a transaction from now on: the routers' transaction
+        # check must look at it (routing.connections.primary_connections).
+        forget_primary_connections()
+        route = current_route()
+        if route is not None:
+            route.log.primaries = None
