@@ -38,20 +38,21 @@ def record_query(execute, sql, params, many, context):
     if route is None or wrapper.connection is not wrapper._routing_announced_connection:
         return execute(sql, params, many, context)
     log = route.log
+    alias = wrapper.alias
     started = perf_counter()
     try:
         result = execute(sql, params, many, context)
     except DatabaseError as error:
         if wrapper._routing_engine.is_disconnect(error):
-            _lost(log, wrapper.alias, error)
+            _lost(log, alias, error)
         raise
     finally:
         seconds = perf_counter() - started
-        log.record(wrapper.alias, seconds)
+        log.record(alias, seconds)
         if not log.keeps_durations and log.settings.metrics_on:
-            metrics.record_query(wrapper.alias, seconds)  # a pin outside any request
+            metrics.record_query(alias, seconds)  # a pin outside any request
     # Only a write on the primary's database hands out a token; replicas take no writes.
-    if wrapper.alias in log.settings.primary_databases and wrapper._routing_engine.is_write(sql):
+    if alias in log.settings.primary_databases and wrapper._routing_engine.is_write(sql):
         _await_commit(log, wrapper)
     return result
 

@@ -88,7 +88,8 @@ def report(
     are stored as ``__setitem__`` would store them, without the calls.
     """
     hot = hot or routing_settings.hot
-    chosen = reported_headers(request, hot)
+    # Reported to everyone (the default), the setting alone decides: no user to look at.
+    chosen = hot.report_headers if hot.report_to == TO_EVERYONE else reported_headers(request, hot)
     if chosen == REPORT_NONE:
         return
     # `alias` alone, or all three (zip stops with the values).

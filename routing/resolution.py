@@ -58,7 +58,7 @@ def resolve_route(request: HttpRequest) -> Route:
     safe = request.method in SAFE_METHODS
     if override is None:
         if safe:
-            raw_token = tokens.presented(request)
+            raw_token = tokens.presented(request, hot.cookie_name)
             if raw_token and hot.read_your_writes != OFF:
                 alias, reason = _token_route(raw_token, log)
             else:

@@ -61,9 +61,10 @@ def decode(raw: str) -> CausalToken:
     return token
 
 
-def presented(request) -> str | None:
-    """The raw token the request carries: the header wins over the cookie."""
-    return request.META.get(_HEADER_META_KEY, "").strip() or request.COOKIES.get(routing_settings.cookie_name) or None
+def presented(request, cookie_name: str | None = None) -> str | None:
+    """The raw token the request carries: the header wins over the cookie (``cookie_name``, else the setting's)."""
+    header = request.META.get(_HEADER_META_KEY, "").strip()
+    return header or request.COOKIES.get(cookie_name or routing_settings.cookie_name) or None
 
 
 def lifetime(token: CausalToken) -> float:
