@@ -15,6 +15,7 @@ from django.db import DatabaseError, connections
 
 from routing.conf import HotSettings, routing_settings
 from routing.health import registry
+from routing.state import current_route
 
 _thread = threading.local()
 
@@ -67,8 +68,15 @@ def primary_connections(hot: HotSettings | None = None) -> tuple:
 
 
 def forget_primary_connections() -> None:
-    """A connection of the primary's database connected in this thread: :func:`primary_connections` looks again."""
+    """A connection of the primary's database connected in this thread: the transaction check looks again.
+
+    Both copies of :func:`primary_connections`'s tuple are dropped: this
+    thread's, and the one the current request's log keeps (routing.routers).
+    """
     _thread.primaries = None
+    route = current_route()
+    if route is not None:
+        route.log.primaries = None
 
 
 def open_connection(alias: str) -> None:

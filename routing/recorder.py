@@ -102,6 +102,3 @@ def on_connection_created(sender, connection, **kwargs) -> None:
         # It may open a transaction from now on: the routers' transaction
         # check must look at it (routing.connections.primary_connections).
         forget_primary_connections()
-        route = current_route()
-        if route is not None:
-            route.log.primaries = None

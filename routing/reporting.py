@@ -36,11 +36,9 @@ TO_EVERYONE, TO_STAFF = "everyone", "staff"
 REPORT_TO = (TO_EVERYONE, TO_STAFF)
 
 
-def reported_headers(request: HttpRequest, hot: HotSettings | None = None) -> str:
-    """What this request's response may carry: all, alias or none."""
-    hot = hot or routing_settings.hot
-    chosen = hot.report_headers
-    if chosen == REPORT_NONE or hot.report_to == TO_EVERYONE or settings.DEBUG:
+def _shown_to_this_user(request: HttpRequest, chosen: str) -> str:
+    """``ROUTING_REPORT_TO = "staff"``: ``chosen`` for staff users (for everyone while DEBUG is on), else none."""
+    if settings.DEBUG:
         return chosen
     user = getattr(request, "user", None)  # Django's, or DRF's once a view authenticated it
     return chosen if getattr(user, "is_staff", False) else REPORT_NONE
@@ -88,8 +86,9 @@ def report(
     are stored as ``__setitem__`` would store them, without the calls.
     """
     hot = hot or routing_settings.hot
-    # Reported to everyone (the default), the setting alone decides: no user to look at.
-    chosen = hot.report_headers if hot.report_to == TO_EVERYONE else reported_headers(request, hot)
+    chosen = hot.report_headers  # reported to everyone (the default): the setting alone decides
+    if chosen != REPORT_NONE and hot.report_to != TO_EVERYONE:
+        chosen = _shown_to_this_user(request, chosen)
     if chosen == REPORT_NONE:
         return
     # `alias` alone, or all three (zip stops with the values).
