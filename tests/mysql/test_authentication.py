@@ -16,7 +16,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import MySQLdb
 import pymysql
 import pytest
 from django.conf import settings
@@ -61,12 +60,42 @@ def test_the_application_account_uses_the_servers_password_plugin():
     assert plugin.strip() == ("mysql_native_password" if on_mariadb() else "caching_sha2_password")
 
 
-@pytest.mark.parametrize("driver", [MySQLdb, pymysql], ids=["mysqlclient", "PyMySQL"])
-def test_first_login_after_a_restart(driver, restarted_replica2):
-    if driver is MySQLdb:
-        assert MySQLdb.__name__ == "MySQLdb", "mysqlclient itself, not PyMySQL standing in for it"
-    assert login(driver, "replica2").startswith("app@")
-    assert login(driver, "replica2").startswith("app@")  # and the cached login after it
+# The login above with mysqlclient itself, in a process of its own: in this one
+# `MySQLdb` is PyMySQL standing in for it when MYSQL_DRIVER=pymysql.
+_MYSQLCLIENT_LOGIN = """
+import json, sys
+import MySQLdb
+assert MySQLdb.__name__ == "MySQLdb", "mysqlclient itself, not PyMySQL standing in for it"
+config = json.loads(sys.argv[1])
+connection = MySQLdb.connect(host=config["HOST"], port=int(config["PORT"]), user=config["USER"],
+                             password=config["PASSWORD"], database=config["NAME"])
+cursor = connection.cursor()
+cursor.execute("SELECT CURRENT_USER()")
+print(cursor.fetchone()[0])
+"""
+
+
+def login_with_mysqlclient(alias: str) -> str:
+    config = {key: settings.DATABASES[alias][key] for key in ("HOST", "PORT", "USER", "PASSWORD", "NAME")}
+    result = subprocess.run(
+        [sys.executable, "-c", _MYSQLCLIENT_LOGIN, json.dumps(config)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+@pytest.mark.parametrize(
+    "log_in",
+    [login_with_mysqlclient, lambda alias: login(pymysql, alias)],
+    ids=["mysqlclient", "PyMySQL"],
+)
+def test_first_login_after_a_restart(log_in, restarted_replica2):
+    assert log_in("replica2").startswith("app@")
+    assert log_in("replica2").startswith("app@")  # and the cached login after it
 
 
 def test_pymysql_without_tls_logs_in_with_the_rsa_key(restarted_replica2):
