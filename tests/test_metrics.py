@@ -15,7 +15,7 @@ from prometheus_client import REGISTRY
 from routing.health import registry
 from routing.tokens import CausalToken
 from tests.conftest import routed_db
-from tests.replication import REPLICATED
+from tests.replication import REPLICATED, wait_for_replicas
 
 pytestmark = routed_db
 
@@ -50,6 +50,9 @@ def test_queries_under_a_pin_outside_any_request_are_counted_and_timed_as_they_r
     from routing import pin
     from routing.state import current_route
 
+    # Outside a request nothing waits for replication: the pinned replica must
+    # have the article before it is asked for it.
+    wait_for_replicas(("replica1",))
     queries_before = value("routing_queries_total", alias="replica1")
     timed_before = value("routing_query_duration_seconds_count", alias="replica1")
     with pin("replica1"):
