@@ -2,6 +2,7 @@ from importlib.metadata import PackageNotFoundError, distribution
 
 import pytest
 
+from project.mysql_driver import MYSQLCLIENT_HINT
 from tests.replication import topology, wait_for_replicas
 from topology.suite import in_ci
 
@@ -44,12 +45,13 @@ def pytest_collection_modifyitems(config, items):
     """
     if in_ci() or mysqlclient_installed():
         return
-    needing = [item for item in items if item.get_closest_marker("mysqlclient")]
-    if not needing:
-        return
-    config.hook.pytest_deselected(items=needing)
-    items[:] = [item for item in items if not item.get_closest_marker("mysqlclient")]
-    _NOT_RUN_WITHOUT_MYSQLCLIENT.extend(item.nodeid for item in needing)
+    kept, needing = [], []
+    for item in items:
+        (needing if item.get_closest_marker("mysqlclient") else kept).append(item)
+    if needing:
+        config.hook.pytest_deselected(items=needing)
+        items[:] = kept
+        _NOT_RUN_WITHOUT_MYSQLCLIENT.extend(item.nodeid for item in needing)
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -58,7 +60,4 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_sep("*", "mysqlclient is not installed: its own cases were not run", yellow=True)
     for nodeid in _NOT_RUN_WITHOUT_MYSQLCLIENT:
         terminalreporter.write_line(f"  {nodeid}")
-    terminalreporter.write_line(
-        "To run them, install the MariaDB client headers, pkg-config and a compiler "
-        "(Debian/Ubuntu: apt-get install libmariadb-dev pkg-config gcc python3-dev), then run make again."
-    )
+    terminalreporter.write_line(f"To run them: {MYSQLCLIENT_HINT}.")

@@ -20,29 +20,19 @@ import pymysql
 import pytest
 from django.conf import settings
 
+from tests.mysql.logins import log_in_as_configured
 from tests.replication import on_mariadb, topology, wait_for_replicas
 
 pytestmark = pytest.mark.django_db(databases=["primary", "replica2"])
 PROJECT = Path(__file__).resolve().parents[2]
 
 
-def login(driver, alias: str, **options):
-    """A new connection of ``driver`` to ``alias`` over TCP, as the application user; (user, TLS cipher)."""
-    config = settings.DATABASES[alias]
-    connection = driver.connect(
-        host=config["HOST"],
-        port=int(config["PORT"]),
-        user=config["USER"],
-        password=config["PASSWORD"],
-        database=config["NAME"],
-        **options,
-    )
-    try:
-        cursor = connection.cursor()
-        cursor.execute("SELECT CURRENT_USER(), @@hostname IS NOT NULL")
-        return cursor.fetchone()[0]
-    finally:
-        connection.close()
+_LOGIN_KEYS = ("HOST", "PORT", "USER", "PASSWORD", "NAME")
+
+
+def login(driver, alias: str, **options) -> str:
+    """A new connection of ``driver`` to ``alias`` over TCP, as the application user; who it logged in as."""
+    return log_in_as_configured(driver, {key: settings.DATABASES[alias][key] for key in _LOGIN_KEYS}, **options)
 
 
 @pytest.fixture
@@ -65,20 +55,17 @@ def test_the_application_account_uses_the_servers_password_plugin():
 _MYSQLCLIENT_LOGIN = """
 import json, sys
 import MySQLdb
+from tests.mysql.logins import log_in_as_configured
 assert MySQLdb.__name__ == "MySQLdb", "mysqlclient itself, not PyMySQL standing in for it"
-config = json.loads(sys.argv[1])
-connection = MySQLdb.connect(host=config["HOST"], port=int(config["PORT"]), user=config["USER"],
-                             password=config["PASSWORD"], database=config["NAME"])
-cursor = connection.cursor()
-cursor.execute("SELECT CURRENT_USER()")
-print(cursor.fetchone()[0])
+print(log_in_as_configured(MySQLdb, json.loads(sys.argv[1])))
 """
 
 
 def login_with_mysqlclient(alias: str) -> str:
-    config = {key: settings.DATABASES[alias][key] for key in ("HOST", "PORT", "USER", "PASSWORD", "NAME")}
+    config = {key: settings.DATABASES[alias][key] for key in _LOGIN_KEYS}
     result = subprocess.run(
         [sys.executable, "-c", _MYSQLCLIENT_LOGIN, json.dumps(config)],
+        cwd=PROJECT,
         capture_output=True,
         text=True,
         check=False,
