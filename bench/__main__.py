@@ -29,9 +29,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import engines, instructions, load, report, verdicts
+from bench import bytecodes, engines, instructions, load, report, verdicts
 from bench.seed import ARTICLES
-from bench.servers import CONFIGS, PROJECT, Server, served_on
+from bench.servers import CONFIGS, PROJECT, Config, Server, served_on
 
 OUTPUT = PROJECT / "var" / "bench"
 
@@ -182,8 +182,16 @@ def main() -> int:
                     counted = instructions.measure(per_config)
                     document["instructions"] = instructions.medians(counted)  # what the targets judge
                     document["instruction_spread"] = counted
+                print("In-process: Python bytecode per request, by part of routing")
+                document["bytecodes"] = bytecodes.measure(
+                    {name: config.environment(environment) for name, config in _by_name(bytecodes.CONFIGS).items()}
+                )
 
     return finish(document, OUTPUT)
+
+
+def _by_name(names: tuple[str, ...]) -> dict[str, Config]:
+    return {config.name: config for config in CONFIGS if config.name in names}
 
 
 def finish(document: dict, folder: Path) -> int:

@@ -6,7 +6,7 @@ import json
 import statistics
 from pathlib import Path
 
-from bench import instructions, verdicts
+from bench import bytecodes, instructions, verdicts
 from bench.engines import DESCRIPTIONS, label
 from bench.load import READ_SCENARIOS, SCENARIOS, Result
 from bench.servers import CONFIGS, SERVED, Config
@@ -102,6 +102,64 @@ def part_costs(counted: dict[str, dict[str, int]]) -> list[str]:
     return lines
 
 
+# The bytecode table's columns: the peer and routing like for like, with and without its headers.
+BYTECODE_COLUMNS = ("multidb", verdicts.LIKE_FOR_LIKE, verdicts.QUIET)
+# What each like-for-like configuration's instruction target allows over the baseline: (peer, margin in points).
+_ALLOWED = {verdicts.LIKE_FOR_LIKE: TARGETS["overhead_margin_pt"], verdicts.QUIET: 0.0}
+
+
+def bytecode_parts(document: dict) -> list[str]:
+    """Python bytecode per request over the baseline, by the part of routing (or the peer) that runs it.
+
+    With callgrind's counts in the same document, two more rows: the
+    instructions each configuration adds per bytecode it adds, and what its
+    instruction target allows in bytecodes at that rate.
+    """
+    measured = document["bytecodes"]
+    counted = document.get("instructions", {})
+    columns = [(endpoint, name) for endpoint in measured for name in BYTECODE_COLUMNS if name in measured[endpoint]]
+
+    def added(endpoint: str, config: str) -> float:
+        return sum(measured[endpoint][config]["parts"].values()) - sum(measured[endpoint]["baseline"]["parts"].values())
+
+    lines = [
+        "| part | " + " | ".join(f"{endpoint}: {config}" for endpoint, config in columns) + " |",
+        "|---|" + "---:|" * len(columns),
+    ]
+    for part in bytecodes.PARTS:
+        cells = []
+        for endpoint, config in columns:
+            value = measured[endpoint][config]["parts"].get(part, 0)
+            if part == bytecodes.REST:
+                value -= measured[endpoint]["baseline"]["parts"].get(part, 0)
+            cells.append(f"{value:,.0f}" if value else "")
+        name = f"{part}, over the baseline's" if part == bytecodes.REST else part
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    totals = [f"**{added(endpoint, config):,.0f}**" for endpoint, config in columns]
+    lines.append("| **all, over the baseline** | " + " | ".join(totals) + " |")
+    if not counted:
+        return lines
+    rates, allowed = [], []
+    for endpoint, config in columns:
+        instructions_by_config = counted.get(endpoint, {})
+        if config not in instructions_by_config or not added(endpoint, config):
+            rates.append("-")
+            allowed.append("-")
+            continue
+        baseline = instructions_by_config["baseline"]
+        rate = (instructions_by_config[config] - baseline) / added(endpoint, config)
+        rates.append(f"{rate:,.0f}")
+        margin = _ALLOWED.get(config)
+        if margin is None:
+            allowed.append("")
+        else:
+            allowance = instructions_by_config["multidb"] - baseline + margin / 100 * baseline
+            allowed.append(f"{allowance / rate:,.0f}")
+    lines.append("| callgrind instructions per bytecode, over the baseline | " + " | ".join(rates) + " |")
+    lines.append("| what the instruction target allows, in bytecodes at that rate | " + " | ".join(allowed) + " |")
+    return lines
+
+
 def markdown(document: dict, judged: list[Verdict]) -> str:
     lines = [
         f"# Benchmark: {document['started']}",
@@ -161,6 +219,18 @@ def markdown(document: dict, judged: list[Verdict]) -> str:
             "## What each part costs (instructions per request, and points of the baseline's)",
             "",
             *part_costs(counted),
+            "",
+        ]
+    if document.get("bytecodes"):
+        lines += [
+            "## Where routing's work goes (Python bytecode per request, over the baseline)",
+            "",
+            f"Counted exactly with sys.settrace over {bytecodes.REQUESTS} requests after warm-up (bench/bytecodes.py): "
+            "each bytecode is charged to the part of routing, or the peer, whose code ran it or called the library "
+            "code that did. C code is not counted: these are not instructions, but over the baseline the two go "
+            "together (the last rows, when callgrind ran).",
+            "",
+            *bytecode_parts(document),
             "",
         ]
     micro = document.get("micro_us", {})
