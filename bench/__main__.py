@@ -92,9 +92,11 @@ def measure(
                 for server in servers:  # A B C, A B C, ...
                     outcome = load.run(server.port, scenario, seconds, sessions[server.config.name], article_ids)
                     results[scenario.name][server.config.name].append(outcome)
+                    stalled = "" if outcome.operations else "  (nothing completed: left out of the median)"
                     print(
                         f"  {scenario.name:<16} round {round_number + 1}  {server.config.name:<9}"
-                        f"{outcome.per_second:9.1f} ops/s  p50 {outcome.p50_ms:6.2f} ms  errors {outcome.errors}",
+                        f"{outcome.per_second:9.1f} ops/s  p50 {outcome.p50_ms:6.2f} ms  errors {outcome.errors}"
+                        f"{stalled}",
                         flush=True,
                     )
         return results

@@ -13,7 +13,8 @@ import pytest
 
 from bench.__main__ import command, finish
 from bench.engines import DESCRIPTIONS, ENGINES, SelectionError, Unavailable, label, select
-from bench.report import ratio_table, write
+from bench.load import Result
+from bench.report import ratio_table, summarize, write
 from bench.servers import CONFIGS, served_on
 from bench.verdicts import NOT_MEASURED, TOO_SHORT, Status, Verdict, exit_status, judge, summary
 
@@ -433,3 +434,41 @@ def test_every_engine_has_a_label_and_a_description():
 def test_the_report_names_the_engines_chosen_in_its_command():
     assert command(quick=True, requested_engines="postgresql") == "BENCH_QUICK=1 BENCH_ENGINES=postgresql make bench"
     assert command(quick=False, requested_engines=" ") == "make bench"
+
+
+def test_a_round_in_which_nothing_completed_is_left_out_of_the_median_and_named(tmp_path):
+    def rounds(*per_second: float) -> list[Result]:
+        return [
+            Result(operations=int(rate * 3), seconds=3.0, p50_ms=20.0, p99_ms=40.0, errors=0) for rate in per_second
+        ]
+
+    summary = summarize(
+        {
+            # A stall of every server for two rounds' time: 0 operations, 0 errors.
+            "write-then-read": {"baseline": rounds(100, 110, 0, 0), "routing": rounds(90, 100, 0, 95)},
+            "list": {"baseline": rounds(0, 0), "routing": rounds(200, 0)},
+        }
+    )
+
+    baseline, routing = summary["write-then-read"]["baseline"], summary["write-then-read"]["routing"]
+    assert baseline["per_second"] == 105.0  # the median of 100 and 110, not of 0, 0, 100 and 110
+    assert baseline["empty_rounds"] == 2
+    assert routing["per_second"] == 95.0
+    assert routing["ratio"] == round(95 / 105, 3)
+    # No baseline round completed: there is no ratio to judge.
+    assert summary["list"]["baseline"]["per_second"] is None
+    assert summary["list"]["routing"]["ratio"] is None
+
+    document = {"started": "2026-01-01", "command": "make bench", "quick": False, "cores": 2, "generator": "wrk"}
+    document |= {"connections": 8, "rounds": 4, "seconds": 3.0, "versions": {}, "engines": {"sqlite": summary}}
+    markdown_path, _, _ = write(document, judge(document), tmp_path)
+    text = markdown_path.read_text()
+    assert (
+        "| write-then-read | baseline | 105 | 20.00 | 40.00 | 1.000 | 0; 2 of 4 rounds completed nothing, left out |"
+        in text
+    )
+    assert "| list | baseline | - | - | - | - | 0; 2 of 2 rounds completed nothing, left out |" in text
+    assert "| list | routing | 200 | 20.00 | 40.00 | - | 0; 1 of 2 rounds completed nothing, left out |" in text
+    list_verdict = verdict_for(judge(document), "sqlite list: routed/baseline")
+    assert list_verdict.status is Status.NOT_JUDGED
+    assert list_verdict.detail == NOT_MEASURED
