@@ -27,6 +27,7 @@ DECISION = "routing: router.db_for_read (both routers)"  # the micro-benchmarks'
 MIDDLEWARE = "routing: middleware work per request"
 TOO_SHORT = "too short to judge; run `make bench`"
 NOT_MEASURED = "not measured in this run"
+NOTHING_COMPLETED = "no round completed a request while the baseline's did: it stalled or hung"
 
 
 class Status(StrEnum):
@@ -107,13 +108,25 @@ def against(bound: Bound, target: str, value: float | None, judged: bool) -> Ver
     return Verdict(target, measured, bound.goal(), Status.MISSED, bound.shortfall(shown))
 
 
+def ratio_against(bound: Bound, target: str, rows: dict[str, dict], config: str, judged: bool) -> Verdict:
+    """A configuration's throughput ratio against ``bound``.
+
+    A configuration that completed no request in any round while the baseline
+    did is missed, in any run: it stalled or hung, which no noise explains.
+    """
+    row, baseline = rows[config], rows.get("baseline", {})
+    if row.get("per_second") is None and baseline.get("per_second") is not None:
+        return Verdict(target, "", bound.goal(), Status.MISSED, NOTHING_COMPLETED)
+    return against(bound, target, row["ratio"], judged)
+
+
 def read_ratios(document: dict, judged: bool) -> Iterator[Verdict]:
     """Wall clock: routed throughput over the baseline's, per engine and read scenario."""
     for engine, summary in document["engines"].items():
         for scenario in sorted(READ_SCENARIOS):
-            row = summary.get(scenario, {}).get("routing")
-            if row is not None:
-                yield against(READ_RATIO, f"{engine} {scenario}: routed/baseline", row["ratio"], judged)
+            rows = summary.get(scenario, {})
+            if "routing" in rows:
+                yield ratio_against(READ_RATIO, f"{engine} {scenario}: routed/baseline", rows, "routing", judged)
 
 
 def instruction_ratios(document: dict) -> Iterator[Verdict]:
@@ -127,10 +140,10 @@ def like_for_like_ratios(document: dict, judged: bool) -> Iterator[Verdict]:
     """Wall clock, on the peer's databases: routing-same-dbs throughput over the baseline's."""
     for engine, summary in document["engines"].items():
         for scenario in sorted(READ_SCENARIOS):
-            row = summary.get(scenario, {}).get(LIKE_FOR_LIKE)
-            if row is not None:
+            rows = summary.get(scenario, {})
+            if LIKE_FOR_LIKE in rows:
                 target = f"{engine} {scenario}: {LIKE_FOR_LIKE}/baseline"
-                yield against(LIKE_FOR_LIKE_RATIO, target, row["ratio"], judged)
+                yield ratio_against(LIKE_FOR_LIKE_RATIO, target, rows, LIKE_FOR_LIKE, judged)
 
 
 def overhead_pt(by_config: dict[str, int], config: str) -> float:

@@ -16,7 +16,7 @@ from bench.engines import DESCRIPTIONS, ENGINES, SelectionError, Unavailable, la
 from bench.load import Result
 from bench.report import ratio_table, summarize, write
 from bench.servers import CONFIGS, served_on
-from bench.verdicts import NOT_MEASURED, TOO_SHORT, Status, Verdict, exit_status, judge, summary
+from bench.verdicts import NOT_MEASURED, NOTHING_COMPLETED, TOO_SHORT, Status, Verdict, exit_status, judge, summary
 
 GOOD = {"list_ratio": 1.002, "detail_ratio": 0.981, "decision_us": 1.4, "middleware_us": 15.3}
 # The issue's quick run: ratios far below the target, middleware above the README's 12-20 µs.
@@ -444,7 +444,8 @@ def test_a_round_in_which_nothing_completed_is_left_out_of_the_median_and_named(
 
     summary = summarize(
         {
-            # A stall of every server for two rounds' time: 0 operations, 0 errors.
+            # A stall of the database for a round and a half: the baseline lost two rounds, routing one.
+            # Nothing completed, so wrk saw neither operations nor errors.
             "write-then-read": {"baseline": rounds(100, 110, 0, 0), "routing": rounds(90, 100, 0, 95)},
             "list": {"baseline": rounds(0, 0), "routing": rounds(200, 0)},
         }
@@ -472,3 +473,31 @@ def test_a_round_in_which_nothing_completed_is_left_out_of_the_median_and_named(
     list_verdict = verdict_for(judge(document), "sqlite list: routed/baseline")
     assert list_verdict.status is Status.NOT_JUDGED
     assert list_verdict.detail == NOT_MEASURED
+
+
+def test_a_configuration_that_completed_nothing_while_the_baseline_did_is_missed_in_any_run(tmp_path):
+    def rounds(*per_second: float) -> list[Result]:
+        return [
+            Result(operations=int(rate * 3), seconds=3.0, p50_ms=20.0, p99_ms=40.0, errors=0) for rate in per_second
+        ]
+
+    summary = summarize(
+        {
+            "list": {"baseline": rounds(200, 210), "routing": rounds(0, 0), "routing-same-dbs": rounds(0, 0)},
+            "detail": {"baseline": rounds(300, 310), "routing": rounds(290, 300), "routing-same-dbs": rounds(290, 0)},
+        }
+    )
+    document = {"started": "2026-01-01", "command": "BENCH_QUICK=1 make bench", "quick": True, "cores": 2}
+    document |= {"generator": "wrk", "connections": 8, "rounds": 2, "seconds": 1.0, "versions": {}}
+    document["engines"] = {"sqlite": summary}
+
+    verdicts = judge(document)
+
+    # A hang is not noise: missed even in a quick run, whose ratios are otherwise not judged.
+    for target in ("sqlite list: routed/baseline", "sqlite list: routing-same-dbs/baseline"):
+        verdict = verdict_for(verdicts, target)
+        assert verdict.status is Status.MISSED
+        assert verdict.line() == f"MISSED: {target}, {NOTHING_COMPLETED}"
+    # One completed round is a measurement: judged as usual (too short in a quick run).
+    assert verdict_for(verdicts, "sqlite detail: routing-same-dbs/baseline").status is Status.NOT_JUDGED
+    assert exit_status(verdicts) == 1
