@@ -39,18 +39,16 @@ same warm-up as bench.instructions, and prints
 
 from __future__ import annotations
 
-import gc
 import json
-import os
-import random
 import subprocess
 import sys
 from collections import Counter
-from pathlib import Path
 
-from bench.instructions import ENDPOINTS
+from bench.instructions import ENDPOINTS, HASH_SEEDS, warmed_up_client
+from bench.servers import PROJECT
 
 REQUESTS = 20
+HASH_SEED = HASH_SEEDS[0]  # string hashes and the replica pick, the same in every count
 # The configurations counted (bench.servers's names): the two ends, the peer, routing like for like
 # with and without its headers, and routing with its own auth database.
 CONFIGS = ("baseline", "multidb", "routing-same-dbs", "same-dbs-no-headers", "routing")
@@ -132,8 +130,7 @@ def _parses_once(frame, module: str, function: str) -> bool:
     return (getattr(computed, "__module__", ""), getattr(computed, "__qualname__", "")) in PARSED_ONCE
 
 
-def _part(frame, owners: dict) -> str:
-    module, function = _name(frame)
+def _part(frame, module: str, function: str, owners: dict) -> str:
     caller = frame.f_back
     inherited = owners.get(caller, REST)
     if module.startswith("multidb"):
@@ -158,8 +155,8 @@ def count(serve_one, requests: int) -> tuple[Counter, Counter]:
     owners: dict = {}
 
     def on_call(frame, event, arg):
-        part = owners[frame] = _part(frame, owners)
         module, function = _name(frame)
+        part = owners[frame] = _part(frame, module, function, owners)
         key = f"{module}:{function}"
         frame.f_trace_opcodes = True
         frame.f_trace_lines = False
@@ -193,8 +190,8 @@ def measure(environments: dict[str, dict[str, str]]) -> dict[str, dict[str, dict
             result = subprocess.run(
                 [sys.executable, "-m", "bench.bytecodes", path, str(REQUESTS)],
                 # One hash seed: a loop over a set of strings runs as long under every count.
-                env={**environment, "PYTHONHASHSEED": "1"},
-                cwd=Path(__file__).resolve().parent.parent,
+                env={**environment, "PYTHONHASHSEED": HASH_SEED},
+                cwd=PROJECT,
                 capture_output=True,
                 text=True,
             )
@@ -207,20 +204,7 @@ def measure(environments: dict[str, dict[str, str]]) -> dict[str, dict[str, dict
 
 
 def serve(path: str, requests: int) -> dict:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
-    random.seed(1)  # the replica pick: the same sequence on every run
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.test import Client
-
-    settings.ROUTING_HEALTH_INTERVAL = 3600  # as under callgrind: no health check inside the counted requests
-    client = Client(HTTP_HOST="localhost")
-    for _ in range(10):  # connections open, caches warm
-        client.get(path)
-    gc.collect()
-    gc.freeze()
+    client = warmed_up_client(path, HASH_SEED)
     parts, functions = count(lambda: client.get(path), requests)
     return {
         "parts": {part: parts[part] / requests for part in PARTS if parts[part]},

@@ -34,9 +34,10 @@ import statistics
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import django
+
+from bench.servers import PROJECT
 
 ENDPOINTS = {"list": "/api/articles/?page_size=20", "detail": "/api/articles/5/"}
 REQUESTS = 20
@@ -62,9 +63,7 @@ def _instructions(environment: dict[str, str], path: str, requests: int, seed: s
         seed,
     ]
     environment = {**environment, "PYTHONHASHSEED": seed, "BENCH_LAYOUT_PADDING": _layout_padding(seed)}
-    result = subprocess.run(
-        command, env=environment, cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, check=True
-    )
+    result = subprocess.run(command, env=environment, cwd=PROJECT, capture_output=True, text=True, check=True)
     return int(_COLLECTED.search(result.stderr).group(1))
 
 
@@ -107,7 +106,12 @@ def medians(counted: dict[str, dict[str, dict[str, float]]]) -> dict[str, dict[s
     }
 
 
-def serve(path: str, requests: int, seed: str) -> None:
+def warmed_up_client(path: str, seed: str):
+    """Django set up, ten requests of ``path`` served, what they left frozen: a test Client ready to be measured.
+
+    Shared by every in-process count (callgrind's here, bench.bytecodes's), so
+    that they count the same requests after the same warm-up.
+    """
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
     random.seed(int(seed))  # the replica pick: the same sequence on every run of this seed
     django.setup()
@@ -127,6 +131,11 @@ def serve(path: str, requests: int, seed: str) -> None:
     # measured requests.
     gc.collect()
     gc.freeze()
+    return client
+
+
+def serve(path: str, requests: int, seed: str) -> None:
+    client = warmed_up_client(path, seed)
     subprocess.run(["callgrind_control", "--instr=on", str(os.getpid())], check=True, capture_output=True)
     for _ in range(requests):
         client.get(path)

@@ -119,8 +119,6 @@ def part_costs(counted: dict[str, dict[str, int]]) -> list[str]:
 
 # The bytecode table's columns: the peer and routing like for like, with and without its headers.
 BYTECODE_COLUMNS = ("multidb", verdicts.LIKE_FOR_LIKE, verdicts.QUIET)
-# What each like-for-like configuration's instruction target allows over the baseline: (peer, margin in points).
-_ALLOWED = {verdicts.LIKE_FOR_LIKE: TARGETS["overhead_margin_pt"], verdicts.QUIET: 0.0}
 
 
 def bytecode_parts(document: dict) -> list[str]:
@@ -161,33 +159,25 @@ def bytecode_parts(document: dict) -> list[str]:
     lines.append("| **all, over the baseline** | " + " | ".join(totals) + " |")
     targets = []
     for endpoint, config in columns:
-        margin = _ALLOWED.get(config)
-        peer = added(endpoint, "multidb") if "multidb" in measured[endpoint] else None
-        if margin is None or peer is None:
-            targets.append("")
-        else:
-            targets.append(f"{peer + margin / 100 * total(endpoint, 'baseline'):,.0f}")
+        counts = {name: total(endpoint, name) for name in measured[endpoint]}
+        allowed = verdicts.allowed_over_baseline(counts, config)
+        targets.append("" if allowed is None else f"{allowed:,.0f}")
     lines.append("| its instruction target, counted in bytecodes | " + " | ".join(targets) + " |")
     counted = document.get("instructions", {})
     if counted:
-        rates, allowed = [], []
+        rates, converted = [], []
         for endpoint, config in columns:
             by_config = counted.get(endpoint, {})
             if config not in by_config or not added(endpoint, config):
                 rates.append("-")
-                allowed.append("-")
+                converted.append("-")
                 continue
-            baseline = by_config["baseline"]
-            rate = (by_config[config] - baseline) / added(endpoint, config)
+            rate = (by_config[config] - by_config["baseline"]) / added(endpoint, config)
             rates.append(f"{rate:,.0f}")
-            margin = _ALLOWED.get(config)
-            if margin is None or "multidb" not in by_config:
-                allowed.append("")
-            else:
-                allowance = by_config["multidb"] - baseline + margin / 100 * baseline
-                allowed.append(f"{allowance / rate:,.0f}")
+            allowed = verdicts.allowed_over_baseline(by_config, config)
+            converted.append("" if allowed is None else f"{allowed / rate:,.0f}")
         lines.append("| callgrind instructions per bytecode, over the baseline | " + " | ".join(rates) + " |")
-        lines.append("| its instruction target, in bytecodes at that rate | " + " | ".join(allowed) + " |")
+        lines.append("| its instruction target, in bytecodes at that rate | " + " | ".join(converted) + " |")
     return lines
 
 

@@ -436,18 +436,18 @@ def test_the_report_names_the_engines_chosen_in_its_command():
     assert command(quick=False, requested_engines=" ") == "make bench"
 
 
-def test_a_round_in_which_nothing_completed_is_left_out_of_the_median_and_named(tmp_path):
-    def rounds(*per_second: float) -> list[Result]:
-        return [
-            Result(operations=int(rate * 3), seconds=3.0, p50_ms=20.0, p99_ms=40.0, errors=0) for rate in per_second
-        ]
+def _rounds(*per_second: float) -> list[Result]:
+    """Rounds of 3 s at these rates; 0: a round in which nothing completed (no operations, no errors)."""
+    return [Result(operations=int(rate * 3), seconds=3.0, p50_ms=20.0, p99_ms=40.0, errors=0) for rate in per_second]
 
+
+def test_a_round_in_which_nothing_completed_is_left_out_of_the_median_and_named(tmp_path):
     summary = summarize(
         {
             # A stall of the database for a round and a half: the baseline lost two rounds, routing one.
             # Nothing completed, so wrk saw neither operations nor errors.
-            "write-then-read": {"baseline": rounds(100, 110, 0, 0), "routing": rounds(90, 100, 0, 95)},
-            "list": {"baseline": rounds(0, 0), "routing": rounds(200, 0)},
+            "write-then-read": {"baseline": _rounds(100, 110, 0, 0), "routing": _rounds(90, 100, 0, 95)},
+            "list": {"baseline": _rounds(0, 0), "routing": _rounds(200, 0)},
         }
     )
 
@@ -476,15 +476,14 @@ def test_a_round_in_which_nothing_completed_is_left_out_of_the_median_and_named(
 
 
 def test_a_configuration_that_completed_nothing_while_the_baseline_did_is_missed_in_any_run(tmp_path):
-    def rounds(*per_second: float) -> list[Result]:
-        return [
-            Result(operations=int(rate * 3), seconds=3.0, p50_ms=20.0, p99_ms=40.0, errors=0) for rate in per_second
-        ]
-
     summary = summarize(
         {
-            "list": {"baseline": rounds(200, 210), "routing": rounds(0, 0), "routing-same-dbs": rounds(0, 0)},
-            "detail": {"baseline": rounds(300, 310), "routing": rounds(290, 300), "routing-same-dbs": rounds(290, 0)},
+            "list": {"baseline": _rounds(200, 210), "routing": _rounds(0, 0), "routing-same-dbs": _rounds(0, 0)},
+            "detail": {
+                "baseline": _rounds(300, 310),
+                "routing": _rounds(290, 300),
+                "routing-same-dbs": _rounds(290, 0),
+            },
         }
     )
     document = {"started": "2026-01-01", "command": "BENCH_QUICK=1 make bench", "quick": True, "cores": 2}
